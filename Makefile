@@ -1,0 +1,52 @@
+# Crowdbounty: `make up` brings the local platform up, `make test` runs every test.
+# Each target installs what it needs first; a second run reuses what is there.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+FUZZ_STEPS ?= 10000
+
+.PHONY: setup up down status test test-contracts test-python lint typecheck fuzz bench bench-gas bench-storage clean
+
+$(VENV_STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python packages into $(VENV) (first time ~40 s)..."
+	@# --no-deps: the lock is complete, and it lets pydantic-settings sit beside Brownie's
+	@# exact python-dotenv pin (see README, "Dependencies").
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(VENV_STAMP)
+	@$(BIN)/python -m devstack setup
+
+up: setup
+	$(BIN)/python -m devstack up
+
+down: $(VENV_STAMP)
+	$(BIN)/python -m devstack down
+
+status: $(VENV_STAMP)
+	$(BIN)/python -m devstack status
+
+test: setup
+	$(BIN)/python -m devstack test
+
+lint: setup
+	$(BIN)/python -m devstack test --only lint,typecheck,slither
+
+fuzz: setup
+	$(BIN)/python -m devstack fuzz --steps $(FUZZ_STEPS)
+
+bench: bench-gas bench-storage
+
+bench-gas: setup
+	$(BIN)/python -m devstack bench gas
+
+bench-storage: setup
+	$(BIN)/python -m devstack bench storage
+
+clean:
+	rm -rf build .data reports .hypothesis .pytest_cache .mypy_cache .ruff_cache
