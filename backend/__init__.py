@@ -1,0 +1,1 @@
+"""Crowdbounty's backend: indexes chain events, joins them with IPFS metadata, serves the API."""

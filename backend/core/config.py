@@ -1,0 +1,37 @@
+"""All backend settings in one place, read from `CROWDBOUNTY_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT_ROOT / ".data"
+
+
+class Settings(BaseSettings):
+    """Backend and client settings; defaults fit the `make up` stack on this machine."""
+
+    model_config = SettingsConfigDict(env_prefix="CROWDBOUNTY_", frozen=True)
+
+    rpc_url: str = "http://127.0.0.1:8545"
+    rpc_timeout_s: float = Field(default=10.0, gt=0)
+    deployments_file: Path = DATA_DIR / "deployments.json"
+    database_url: str = f"sqlite:///{DATA_DIR / 'backend.db'}"
+
+    ipfs_api_url: str = "http://127.0.0.1:5001"
+    # Client-side limit of one IPFS HTTP call; the node is given a shorter one of its own
+    # so that a missing CID fails on the node first, with a clear error.
+    ipfs_timeout_s: float = Field(default=30.0, gt=0)
+    ipfs_fetch_timeout_s: float = Field(default=10.0, gt=0)
+    ipfs_max_object_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    upload_queue_dir: Path = DATA_DIR / "upload-queue"
+
+    health_timeout_s: float = Field(default=2.0, gt=0)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
