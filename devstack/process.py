@@ -1,6 +1,7 @@
 """Processes the supervisor starts: tracked by PID file (PID plus kernel start time, so a
 reused PID is never mistaken for ours), stopped by PID, never by name."""
 
+import contextlib
 import json
 import os
 import signal
@@ -71,10 +72,8 @@ def terminate(record: ProcessRecord, timeout_s: float) -> None:
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def port_is_open(host: str, port: int) -> bool:
@@ -101,7 +100,7 @@ def listening_pid(port: int) -> int | None:
         if not proc.name.isdigit():
             continue
         try:
-            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+            if any(str(fd.readlink()) in inodes for fd in (proc / "fd").iterdir()):
                 return int(proc.name)
         except OSError:
             continue

@@ -35,7 +35,9 @@ class Service:
         return self.process.name
 
 
-def _managed(name: str, argv: list[str], settings: DevstackSettings, env: dict[str, str] | None = None) -> ManagedProcess:
+def _managed(
+    name: str, argv: list[str], settings: DevstackSettings, env: dict[str, str] | None = None
+) -> ManagedProcess:
     return ManagedProcess(
         name=name,
         argv=argv,
@@ -49,7 +51,9 @@ def _managed(name: str, argv: list[str], settings: DevstackSettings, env: dict[s
 def json_rpc_answers(url: str) -> bool:
     try:
         reply = httpx.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=HEALTH_REQUEST_TIMEOUT_S
+            url,
+            json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+            timeout=HEALTH_REQUEST_TIMEOUT_S,
         )
         return reply.status_code == 200 and "result" in reply.json()
     except (httpx.HTTPError, ValueError):
@@ -132,7 +136,9 @@ def prepare_ipfs_repo(repo: Path, api_port: int, gateway_port: int, host: str = 
         )
         if result.returncode != 0 or not config_file.exists():
             shutil.rmtree(repo, ignore_errors=True)  # a half-made repo would fail every later start
-            raise ServiceStartError(f"IPFS repo init failed in {repo}: {result.stderr.strip() or result.stdout.strip()}")
+            raise ServiceStartError(
+                f"IPFS repo init failed in {repo}: {result.stderr.strip() or result.stdout.strip()}"
+            )
         defaults.unlink()
     config = json.loads(config_file.read_text())
     if {key: config.get(key) for key in wanted} != wanted:

@@ -39,8 +39,8 @@ def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
         tmp.write(text)
         tmp.flush()
         os.fsync(tmp.fileno())
-    os.chmod(tmp.name, mode)
-    os.replace(tmp.name, path)
+    Path(tmp.name).chmod(mode)
+    Path(tmp.name).replace(path)
 
 
 def _node_inputs_digest() -> str:
