@@ -14,7 +14,7 @@ import httpx
 from devstack.errors import ServiceStartError
 from devstack.process import ManagedProcess, ProcessRecord, free_port
 from devstack.settings import DEV_CHAIN_ID, DEV_MNEMONIC, PROJECT_ROOT, DevstackSettings
-from devstack.toolchain import NODE_MODULES, write_atomically
+from devstack.toolchain import LOCAL_CHAIN_PORT_VARIABLE, NODE_MODULES, write_atomically
 
 HEALTH_REQUEST_TIMEOUT_S = 2.0
 IPFS_CLI = NODE_MODULES / "ipfs" / "src" / "cli.js"
@@ -205,7 +205,7 @@ def deploy_command(settings: DevstackSettings) -> tuple[list[str], dict[str, str
     """The one-shot deployment step, run after the chain is healthy."""
     brownie = str(Path(sys.executable).with_name("brownie"))
     env = {
-        "CROWDBOUNTY_DEV_CHAIN_PORT": str(settings.chain_port),
+        LOCAL_CHAIN_PORT_VARIABLE: str(settings.chain_port),
         "CROWDBOUNTY_DEV_DATA_DIR": str(settings.data_dir),
     }
     return [brownie, "run", "scripts/deploy.py", "--network", "crowdbounty-local"], env
