@@ -30,6 +30,7 @@ SOLC_SHIM_TEMPLATE = Path(__file__).with_name("solc_shim.js")
 BROWNIE_DATA = Path.home() / ".brownie"
 # Contract tests get their own port so they never attach to a running `make up` chain.
 TEST_CHAIN_PORT = 8555
+LOCAL_CHAIN_PORT_VARIABLE = "CROWDBOUNTY_DEV_CHAIN_PORT"
 
 
 def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
@@ -39,8 +40,8 @@ def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
         tmp.write(text)
         tmp.flush()
         os.fsync(tmp.fileno())
-    os.chmod(tmp.name, mode)
-    os.replace(tmp.name, path)
+    Path(tmp.name).chmod(mode)
+    Path(tmp.name).replace(path)
 
 
 def _node_inputs_digest() -> str:
@@ -125,8 +126,8 @@ def _ganache_network(network_id: str, name: str, port: int, settings: DevstackSe
 
 
 def configure_brownie_networks(settings: DevstackSettings) -> bool:
-    """Point Brownie's `development` network (tests) and `crowdbounty-local` (the `make up`
-    chain, attached to, never launched by Brownie) at the npm Ganache.
+    """Point Brownie's `development` network (contract tests) at the npm Ganache, and add
+    `crowdbounty-local`, the chain of `make up`, which Brownie attaches to and never launches.
 
     Brownie's project config may change only `cmd_settings`, not `cmd`, so this edits the
     machine's network-config.yaml. Returns whether the file changed.
@@ -136,15 +137,23 @@ def configure_brownie_networks(settings: DevstackSettings) -> bool:
         # Importing brownie creates its data folder with the stock network list.
         subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "python"), "-c", "import brownie"], check=True)
     config = yaml.safe_load(config_file.read_text()) or {}
-    ours = {
-        TEST_NETWORK_ID: _ganache_network(TEST_NETWORK_ID, "Ganache (contract tests)", TEST_CHAIN_PORT, settings),
-        LOCAL_NETWORK_ID: _ganache_network(LOCAL_NETWORK_ID, "Crowdbounty local stack", settings.chain_port, settings),
+    test_network = _ganache_network(TEST_NETWORK_ID, "Ganache (contract tests)", TEST_CHAIN_PORT, settings)
+    ours = {TEST_NETWORK_ID, LOCAL_NETWORK_ID}
+    development = [n for n in config.get("development", []) if n.get("id") not in ours] + [test_network]
+    # A live-type network: Brownie never starts a chain for it, and the supervisor passes
+    # the port of the chain it started (Brownie expands `$VAR` in a host, not defaults).
+    local_network = {
+        "id": LOCAL_NETWORK_ID,
+        "name": "Crowdbounty local stack",
+        "host": f"http://{settings.host}:${{{LOCAL_CHAIN_PORT_VARIABLE}}}",
+        "chainid": DEV_CHAIN_ID,
     }
-    development = [n for n in config.get("development", []) if n.get("id") not in ours]
-    development.extend(ours.values())
-    if config.get("development") == development:
+    live = [group for group in config.get("live", []) if group.get("name") != "Crowdbounty"]
+    live.append({"name": "Crowdbounty", "networks": [local_network]})
+    if config.get("development") == development and config.get("live") == live:
         return False
     config["development"] = development
+    config["live"] = live
     write_atomically(config_file, yaml.safe_dump(config, sort_keys=False))
     return True
 

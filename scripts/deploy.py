@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from brownie import accounts, network, project, rpc, web3
+from brownie import accounts, project, web3
 
 from devstack.settings import DevstackSettings
 from devstack.toolchain import write_atomically
@@ -41,11 +41,6 @@ def _is_current(entry: dict[str, Any] | None, artifact_sha1: str) -> bool:
 
 
 def main() -> None:
-    if rpc.is_child():
-        raise SystemExit(
-            f"No chain was running on {network.show_active()}; Brownie started a throwaway one. "
-            "Start the stack with `make up` instead."
-        )
     settings = DevstackSettings()
     file = settings.deployments_file
     identity = _chain_identity()

@@ -1,0 +1,31 @@
+"""The FastAPI application: `uvicorn backend.main:app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backend.api.routes import health
+from backend.core.config import get_settings
+from backend.db import make_engine
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.engine = make_engine(get_settings().database_url)
+    yield
+    app.state.engine.dispose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Crowdbounty API",
+        summary="Challenges and micro-tasks on Ethereum: indexed chain state joined with IPFS metadata.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()

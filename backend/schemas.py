@@ -1,0 +1,31 @@
+"""Output schemas of the API (input schemas live beside them as `...In` models)."""
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class ComponentHealth(BaseModel):
+    ok: bool
+    detail: str | None = None
+
+
+class ChainHealth(ComponentHealth):
+    chain_id: int | None = None
+    block_number: int | None = None
+
+
+class ContractsHealth(ComponentHealth):
+    addresses: dict[str, str] = {}
+
+
+class IpfsHealth(ComponentHealth):
+    version: str | None = None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    chain: ChainHealth
+    contracts: ContractsHealth
+    ipfs: IpfsHealth
+    database: ComponentHealth
