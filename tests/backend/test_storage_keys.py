@@ -34,9 +34,7 @@ def test_same_wallet_and_challenge_give_the_same_key() -> None:
     ("chain_id", "contract", "challenge_id"),
     [(1, CONTRACT, 1), (1337, "0x" + "22" * 20, 1), (1337, CONTRACT, 2)],
 )
-def test_each_chain_contract_and_challenge_has_its_own_key(
-    chain_id: int, contract: str, challenge_id: int
-) -> None:
+def test_each_chain_contract_and_challenge_has_its_own_key(chain_id: int, contract: str, challenge_id: int) -> None:
     base = derive_challenge_private_key(SEEKER, 1337, CONTRACT, 1)
     other = derive_challenge_private_key(SEEKER, chain_id, contract, challenge_id)
     assert bytes(base) != bytes(other)

@@ -317,8 +317,7 @@ def _seal(
             chunk_size=chunk_size,
             files=files,
             recipients=[
-                Recipient(public_key=bytes(key), sealed_key=SealedBox(key).encrypt(stream_key))
-                for key in recipients
+                Recipient(public_key=bytes(key), sealed_key=SealedBox(key).encrypt(stream_key)) for key in recipients
             ],
             stream_header=stream_header,
             signature=bytes(65),

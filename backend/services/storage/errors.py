@@ -12,8 +12,7 @@ class IpfsUnavailableError(StorageError):
 
     def __init__(self, api_url: str, reason: str) -> None:
         super().__init__(
-            f"IPFS node at {api_url} is unavailable ({reason}); start it with `make up`"
-            " or set CROWDBOUNTY_IPFS_API_URL"
+            f"IPFS node at {api_url} is unavailable ({reason}); start it with `make up` or set CROWDBOUNTY_IPFS_API_URL"
         )
         self.api_url = api_url
 

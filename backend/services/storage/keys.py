@@ -49,23 +49,17 @@ def challenge_private_key_from_signature(signature: bytes) -> PrivateKey:
     r = signature[:32]
     s = int.from_bytes(signature[32:64], "big")
     low_s = min(s, _SECP256K1_N - s)
-    seed = blake2b(
-        r + low_s.to_bytes(32, "big"), digest_size=32, person=_SEED_PERSONALISATION, encoder=RawEncoder
-    )
+    seed = blake2b(r + low_s.to_bytes(32, "big"), digest_size=32, person=_SEED_PERSONALISATION, encoder=RawEncoder)
     return PrivateKey.from_seed(seed)
 
 
-def derive_challenge_private_key(
-    account: LocalAccount, chain_id: int, contract: str, challenge_id: int
-) -> PrivateKey:
+def derive_challenge_private_key(account: LocalAccount, chain_id: int, contract: str, challenge_id: int) -> PrivateKey:
     """Derive the challenge key with a local account (CLI, tests); browsers sign the same text."""
     message = encode_defunct(text=challenge_key_message(chain_id, contract, challenge_id))
     return challenge_private_key_from_signature(bytes(account.sign_message(message).signature))
 
 
-def verify_key_signature(
-    signature: bytes, seeker: str, chain_id: int, contract: str, challenge_id: int
-) -> PublicKey:
+def verify_key_signature(signature: bytes, seeker: str, chain_id: int, contract: str, challenge_id: int) -> PublicKey:
     """Check that `seeker` signed the key message; return the public key it derives.
 
     Lets the CLI refuse a signature from the wrong wallet before publishing its key.
