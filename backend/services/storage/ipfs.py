@@ -46,6 +46,8 @@ MAX_BLOCK_BYTES = 2 * CHUNK_BYTES
 # Deeper than any file the importer builds (depth 4 already holds > 200 TB).
 MAX_DAG_DEPTH = 16
 _TRANSIENT_STATUS = frozenset({502, 503, 504})
+# js-ipfs answers HTTP 500 with these while it shuts down (or starts): retry, then "unavailable".
+_NODE_STOPPING_MESSAGES = ("Database is not open", "NotStartedError", "not started")
 
 
 class _TransientError(Exception):
@@ -128,6 +130,8 @@ class IpfsClient:
             message = str(response.json().get("Message", ""))
         except (json.JSONDecodeError, AttributeError, httpx.ResponseNotRead):
             message = ""
+        if any(marker in message for marker in _NODE_STOPPING_MESSAGES):
+            raise _TransientError(f"the node is stopping ({message})")
         if "timed out" in message or "not found" in message.lower():
             raise ContentNotFoundError(f"{what}: the node found nothing within {self.fetch_timeout_s:g} s ({message})")
         raise IpfsRequestError(f"{what}: HTTP {response.status_code} {message}".rstrip())
