@@ -262,3 +262,19 @@ def test_round_trip_at_chunk_and_block_boundaries(size: int, pattern: bytes) -> 
 def test_round_trip_random_files_and_chunk_sizes(contents: list[bytes], chunk_size: int) -> None:
     files = {f"file-{i}": content for i, content in enumerate(contents)}
     assert _open(_seal(files, chunk_size=chunk_size)) == files
+
+
+def test_file_edited_between_the_two_reads_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "draft.txt"
+    source.write_bytes(b"a" * 1000)
+
+    class _EditingWriter(io.BytesIO):
+        """Edits the source right after the header is written, i.e. between the two reads."""
+
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            if self.tell() == 0:
+                source.write_bytes(b"b" * 1000)
+            return super().write(data)
+
+    with pytest.raises(EnvelopeError, match="changed while being sealed"):
+        seal_files([source], _EditingWriter(), context=CONTEXT, recipients=[SEEKER_KEY.public_key], author=SOLVER)

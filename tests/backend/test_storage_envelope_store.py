@@ -128,3 +128,27 @@ def test_100_mb_file_round_trip_from_disk_to_disk(client: IpfsClient, queue: Upl
     assert sealed.size > 100 * 1024 * 1024
     opened = fetch_and_open(client, sealed.cid, tmp_path / "out", private_key=SEEKER_KEY, expected=CONTEXT)
     assert _sha256(opened.paths[0]) == _sha256(source) == sealed.header.content_sha256
+
+
+def test_submission_sealed_while_node_is_down_is_queued_then_opens(
+    running_ipfs_node: LocalIpfsNode, tmp_path: Path
+) -> None:
+    source = tmp_path / "late.txt"
+    source.write_text("sealed offline")
+    running_ipfs_node.stop()
+    try:
+        with IpfsClient(running_ipfs_node.api_url) as offline:
+            sealed = seal_and_upload(
+                [source],
+                context=CONTEXT,
+                recipients=[SEEKER_KEY.public_key],
+                author=SOLVER,
+                queue=UploadQueue(tmp_path / "queue", offline),
+            )
+        assert sealed.queued
+    finally:
+        running_ipfs_node.start()
+    with IpfsClient(running_ipfs_node.api_url) as online:
+        assert UploadQueue(tmp_path / "queue", online).deliver_pending().delivered == [sealed.cid]
+        opened = fetch_and_open(online, sealed.cid, tmp_path / "out", private_key=SEEKER_KEY, expected=CONTEXT)
+    assert opened.paths[0].read_text() == "sealed offline"

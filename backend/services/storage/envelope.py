@@ -332,9 +332,16 @@ def _seal(
     out.write(_PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(header_json)))
     out.write(header_json)
     count = _chunk_count(header.total_size, chunk_size)
+    encrypted_hash = hashlib.sha256()
     for index, chunk in enumerate(_iter_plain_chunks(sources, chunk_size)):
+        if index >= count:
+            raise EnvelopeError("content grew while being sealed")
+        encrypted_hash.update(chunk)
         tag = _TAG_FINAL if index == count - 1 else _TAG_MESSAGE
         out.write(sodium.crypto_secretstream_xchacha20poly1305_push(state, chunk, associated_data, tag))
+    # The files are read twice; an edit in between would make an envelope nobody can open.
+    if encrypted_hash.digest() != content_sha256:
+        raise EnvelopeError("content changed while being sealed; seal it again")
     return header
 
 

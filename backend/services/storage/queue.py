@@ -27,7 +27,7 @@ from multiformats import CID
 
 from backend.core.config import Settings, get_settings
 from backend.services.storage.cid import file_cid
-from backend.services.storage.errors import IpfsUnavailableError, StorageError
+from backend.services.storage.errors import IpfsUnavailableError, ObjectTooLargeError, StorageError
 from backend.services.storage.ipfs import IpfsClient
 
 _MANIFEST_SUFFIX = ".json"
@@ -128,7 +128,7 @@ class UploadQueue:
         cid = file_cid(path)
         size = path.stat().st_size
         if size > self.client.max_object_bytes:
-            raise StorageError(f"{path} has {size} bytes, over the limit of {self.client.max_object_bytes}")
+            raise ObjectTooLargeError(f"{path} has {size} bytes, over the limit of {self.client.max_object_bytes}")
         queued_at = time.time()
         with self._locked():
             data_path = self.directory / f"{cid}{_DATA_SUFFIX}"
