@@ -11,6 +11,7 @@ from pathlib import Path
 
 from devstack.results import RESULTS_DIR
 from devstack.settings import PROJECT_ROOT, TEST_NETWORK_ID
+from devstack.toolchain import solc_shim_path
 
 BIN = Path(sys.executable).parent
 PYTHON_PACKAGES = ["backend", "client", "devstack", "scripts", "bench", "tests"]
@@ -48,7 +49,11 @@ def test_steps() -> dict[str, Step]:
             "python",
             [sys.executable, "-m", "pytest", "-p", "no:pytest-brownie", "tests", "--ignore=tests/contracts"],
         ),
-        "slither": Step("slither", [str(BIN / "slither"), "contracts/", "--fail-medium"]),
+        # slither.config.json holds the rest; the compiler is our solcjs shim, never
+        # solc-select's `solc`, which would try to download a binary.
+        "slither": Step(
+            "slither", [str(BIN / "slither"), "contracts/", "--solc", str(solc_shim_path()), "--fail-medium"]
+        ),
     }
 
 
