@@ -188,3 +188,25 @@ def test_supervisor_killed_with_sigkill_leaves_nothing_that_blocks_the_next_up(s
     stack.up()
 
     assert stack.health().status_code == 200
+
+
+def test_ctrl_c_in_the_foreground_stops_every_service(stack: Stack) -> None:
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "up"],
+        cwd=PROJECT_ROOT,
+        env=stack.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_until_healthy(stack, RESTART_DEADLINE_S)
+        pids = stack.pids()
+        supervisor.send_signal(signal.SIGINT)
+        output, _ = supervisor.communicate(timeout=60)
+    finally:
+        supervisor.kill()
+    assert supervisor.returncode == 0
+    assert "SIGINT received: stopping the stack" in output
+    assert "Stack stopped." in output
+    assert all(process_start_ticks(pid) is None for pid in pids.values())
