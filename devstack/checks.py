@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -60,20 +61,68 @@ def test_steps() -> dict[str, Step]:
 DEFAULT_TEST_STEPS = ("lint", "format", "typecheck", "contracts", "python")
 
 
+# pytest's closing line, e.g. "==== 3 failed, 120 passed, 2 skipped in 61.2s ====".
+PYTEST_SUMMARY = re.compile(r"^=+ (?P<counts>.*\d+ (?:passed|failed|error|errors|skipped).*) in [\d.]+s")
+PYTEST_COUNT = re.compile(r"(?P<number>\d+) (?P<outcome>passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
+
+
+@dataclass
+class Outcome:
+    name: str
+    exit_code: int
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _run_streaming(step: Step) -> Outcome:
+    """Run a step, echoing its output as it comes, and read its pytest counts if any."""
+    started = time.monotonic()
+    counts: dict[str, int] = {}
+    with subprocess.Popen(
+        step.argv,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **step.env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            summary = PYTEST_SUMMARY.match(ANSI_ESCAPE.sub("", line).strip())
+            if summary:
+                for match in PYTEST_COUNT.finditer(summary["counts"]):
+                    outcome = "error" if match["outcome"].startswith("error") else match["outcome"]
+                    counts[outcome] = counts.get(outcome, 0) + int(match["number"])
+        sys.stdout.flush()
+    return Outcome(step.name, process.returncode, time.monotonic() - started, counts)
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def run_steps(steps: Sequence[Step]) -> int:
     """Run every step even after a failure, then print one summary; non-zero if any failed."""
-    outcomes: list[tuple[str, int, float]] = []
+    outcomes: list[Outcome] = []
     for step in steps:
         print(f"\n=== {step.name}: {' '.join(step.argv)}", flush=True)
-        started = time.monotonic()
-        code = subprocess.run(step.argv, cwd=PROJECT_ROOT, env={**os.environ, **step.env}, check=False).returncode
-        outcomes.append((step.name, code, time.monotonic() - started))
+        outcomes.append(_run_streaming(step))
     print("\n=== summary")
-    for name, code, seconds in outcomes:
-        print(f"  {'ok    ' if code == 0 else 'FAILED'}  {name:<10} {seconds:7.1f} s")
-    failed = [name for name, code, _ in outcomes if code != 0]
-    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    totals: dict[str, int] = {}
+    for outcome in outcomes:
+        verdict = "ok    " if outcome.exit_code == 0 else "FAILED"
+        counts = ", ".join(f"{number} {name}" for name, number in outcome.counts.items())
+        print(f"  {verdict}  {outcome.name:<10} {outcome.seconds:7.1f} s  {counts}")
+        for name, number in outcome.counts.items():
+            totals[name] = totals.get(name, 0) + number
+    failed_steps = [outcome.name for outcome in outcomes if outcome.exit_code != 0]
+    if failed_steps:
+        print(f"failed steps: {', '.join(failed_steps)}")
+    # The closing line in the form CI reads: every test of every suite, added up.
+    failed_tests = totals.get("failed", 0) + totals.get("error", 0)
+    print(f"tests: {totals.get('passed', 0)} passed, {failed_tests} failed, {totals.get('skipped', 0)} skipped")
+    return 1 if failed_steps else 0
 
 
 def run_tests(only: Sequence[str] | None) -> int:
