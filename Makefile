@@ -35,7 +35,7 @@ test: setup
 	$(BIN)/python -m devstack test
 
 lint: setup
-	$(BIN)/python -m devstack test --only lint,typecheck,slither
+	$(BIN)/python -m devstack test --only lint,format,typecheck,slither
 
 fuzz: setup
 	$(BIN)/python -m devstack fuzz --steps $(FUZZ_STEPS)

@@ -1,16 +1,48 @@
-"""Command line of the developer stack: `python -m devstack {setup,up,down,status}`."""
+"""Command line of the developer stack: `python -m devstack COMMAND` (see `--help`)."""
 
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
-from devstack import toolchain
+from devstack import checks, toolchain
 from devstack.errors import DevstackError
 from devstack.settings import DevstackSettings
 from devstack.supervisor import Supervisor, up_detached
 
 
-def main(argv: list[str] | None = None) -> int:
+def _setup(settings: DevstackSettings, _args: argparse.Namespace) -> int:
+    toolchain.setup(settings)
+    return 0
+
+
+def _up(settings: DevstackSettings, args: argparse.Namespace) -> int:
+    if args.detach:
+        return up_detached(settings, timeout_s=settings.start_timeout_s * 4)
+    return Supervisor(settings).up()
+
+
+def _status(settings: DevstackSettings, args: argparse.Namespace) -> int:
+    supervisor = Supervisor(settings)
+    if args.json:
+        print(json.dumps(supervisor.status(), indent=2))
+    else:
+        supervisor.print_status()
+    return 0
+
+
+COMMANDS: dict[str, Callable[[DevstackSettings, argparse.Namespace], int]] = {
+    "setup": _setup,
+    "up": _up,
+    "down": lambda settings, _args: Supervisor(settings).down(),
+    "status": _status,
+    "test": lambda _settings, args: checks.run_tests(args.only),
+    "fuzz": lambda _settings, args: checks.run_fuzz(args.steps),
+    "bench": lambda _settings, args: checks.run_benchmarks(args.names),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("setup", help="install and configure the toolchain (idempotent)")
@@ -19,27 +51,26 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("down", help="stop the local platform")
     status = commands.add_parser("status", help="show what runs and whether it is healthy")
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
-    args = parser.parse_args(argv)
-    settings = DevstackSettings()
+    test = commands.add_parser("test", help="lint, type-check and run every test suite")
+    test.add_argument(
+        "--only",
+        type=lambda value: value.split(","),
+        help=f"comma-separated steps of: {', '.join(checks.test_steps())}",
+    )
+    fuzz = commands.add_parser("fuzz", help="run the stateful contract tests long")
+    fuzz.add_argument("--steps", type=int, default=10_000, help="steps per state machine")
+    bench = commands.add_parser("bench", help="run benchmarks; results go to bench/results/")
+    bench.add_argument("names", nargs="*", choices=sorted(checks.BENCHMARKS), default=sorted(checks.BENCHMARKS))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        if args.command == "setup":
-            toolchain.setup(settings)
-        elif args.command == "up":
-            if args.detach:
-                return up_detached(settings, timeout_s=settings.start_timeout_s * 4)
-            return Supervisor(settings).up()
-        elif args.command == "down":
-            return Supervisor(settings).down()
-        elif args.command == "status":
-            supervisor = Supervisor(settings)
-            if args.json:
-                print(json.dumps(supervisor.status(), indent=2))
-            else:
-                supervisor.print_status()
+        return COMMANDS[args.command](DevstackSettings(), args)
     except DevstackError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

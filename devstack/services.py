@@ -74,26 +74,32 @@ def backend_answers(url: str) -> bool:
         return False
 
 
-def chain_service(settings: DevstackSettings) -> Service:
-    argv = [
+def ganache_argv(host: str, port: int, db_path: Path, accounts: int = 10) -> list[str]:
+    """Ganache with the dev mnemonic and its chain on disk, so a restart (or a crash) keeps every block."""
+    return [
         str(NODE_MODULES / ".bin" / "ganache"),
-        "--server.host", settings.host,
-        "--server.port", str(settings.chain_port),
+        "--server.host", host,
+        "--server.port", str(port),
         "--wallet.mnemonic", DEV_MNEMONIC,
-        "--wallet.totalAccounts", str(settings.accounts),
+        "--wallet.totalAccounts", str(accounts),
         "--chain.chainId", str(DEV_CHAIN_ID),
         "--chain.hardfork", "shanghai",
         "--miner.blockGasLimit", "30000000",
-        # The chain lives on disk, so a restart (or a crash) keeps every block.
-        "--database.dbPath", str(settings.data_dir / "chain"),
+        "--database.dbPath", str(db_path),
         "--logging.quiet",
     ]  # fmt: skip
+
+
+def chain_service(settings: DevstackSettings) -> Service:
+    db_path = settings.data_dir / "chain"
     return Service(
-        process=_managed("chain", argv, settings),
+        process=_managed(
+            "chain", ganache_argv(settings.host, settings.chain_port, db_path, settings.accounts), settings
+        ),
         port=settings.chain_port,
         port_setting="CROWDBOUNTY_DEV_CHAIN_PORT",
         is_healthy=lambda: json_rpc_answers(settings.chain_url),
-        prepare=lambda: (settings.data_dir / "chain").mkdir(parents=True, exist_ok=True),
+        prepare=lambda: db_path.mkdir(parents=True, exist_ok=True),
     )
 
 
@@ -247,6 +253,45 @@ class LocalIpfsNode:
         self.process.stop(timeout_s=10)
 
     def __enter__(self) -> "LocalIpfsNode":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class LocalChain:
+    """A private Ganache in `root` on a free port, for tests and benchmarks.
+
+    `stop()` and `start()` keep the chain (it lives on disk), so a test can take the RPC
+    node away and bring it back.
+    """
+
+    def __init__(self, root: Path, start_timeout_s: float = 60.0) -> None:
+        self.db_path = root / "chain"
+        self.port = free_port()
+        self.start_timeout_s = start_timeout_s
+        self.process = ManagedProcess(
+            name="chain",
+            argv=ganache_argv("127.0.0.1", self.port, self.db_path),
+            log_file=root / "run" / "chain.log",
+            pid_file=root / "run" / "chain.pid",
+            cwd=PROJECT_ROOT,
+        )
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.db_path.mkdir(parents=True, exist_ok=True)
+        self.process.start()
+        self.process.wait_healthy(lambda: json_rpc_answers(self.rpc_url), self.start_timeout_s)
+
+    def stop(self) -> None:
+        self.process.stop(timeout_s=10)
+
+    def __enter__(self) -> "LocalChain":
         self.start()
         return self
 

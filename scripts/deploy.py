@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from brownie import accounts, project, web3
+from brownie import accounts, history, project, web3
 
 from devstack.settings import DevstackSettings
 from devstack.toolchain import write_atomically
@@ -56,7 +56,8 @@ def main() -> None:
             print(f"{name}: reusing {recorded[name]['address']}")
             continue
         instance = container.deploy({"from": deployer})
-        tx = instance.tx
+        tx = history[-1]  # on a live-type network Brownie leaves `instance.tx` unset
+        assert tx.contract_address == instance.address
         contracts[name] = {
             "address": instance.address,
             "block": tx.block_number,

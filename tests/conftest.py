@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devstack.services import LocalIpfsNode
+from devstack.services import LocalChain, LocalIpfsNode
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +24,21 @@ def running_ipfs_node(ipfs_node: LocalIpfsNode) -> LocalIpfsNode:
     if not ipfs_node.process.is_running():
         ipfs_node.start()
     return ipfs_node
+
+
+@pytest.fixture(scope="session")
+def local_chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalChain]:
+    """A real Ganache (dev mnemonic, chain id 1337) on a free port, private to this session.
+
+    Tests may `stop()` and `start()` it; the chain is kept on disk across restarts.
+    """
+    with LocalChain(tmp_path_factory.mktemp("chain")) as chain:
+        yield chain
+
+
+@pytest.fixture
+def running_chain(local_chain: LocalChain) -> LocalChain:
+    """The session's chain, started again if an earlier test stopped it."""
+    if not local_chain.process.is_running():
+        local_chain.start()
+    return local_chain
