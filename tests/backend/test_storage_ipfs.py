@@ -191,3 +191,18 @@ def test_non_file_blocks_are_rejected(client: IpfsClient, running_ipfs_node: Loc
 def test_not_a_cid_is_refused(client: IpfsClient) -> None:
     with pytest.raises(StorageError):
         client.fetch_bytes("definitely-not-a-cid")
+
+
+def test_node_that_never_answers_fails_in_bounded_time() -> None:
+    # A listening socket that never replies: what a wedged daemon looks like to a client.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with IpfsClient(url, timeout_s=0.5, fetch_timeout_s=0.2) as ipfs:
+            started = time.monotonic()
+            with pytest.raises(IpfsUnavailableError, match="in time"):
+                ipfs.version()
+            with pytest.raises(ContentNotFoundError):
+                ipfs.fetch_bytes(raw_block_cid(b"anything"))
+            assert time.monotonic() - started < 15

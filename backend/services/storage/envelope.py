@@ -175,7 +175,11 @@ class EnvelopeContext:
     kind: EnvelopeKind = "submission"
 
     def normalized(self) -> "EnvelopeContext":
-        return EnvelopeContext(self.chain_id, _checksum_address(self.contract), self.challenge_id, self.kind)
+        try:
+            contract = _checksum_address(self.contract)
+        except ValueError as error:
+            raise EnvelopeError(str(error)) from error
+        return EnvelopeContext(self.chain_id, contract, self.challenge_id, self.kind)
 
 
 @dataclass(frozen=True)

@@ -115,11 +115,29 @@ class IpfsClient:
 
     # -- transport ---------------------------------------------------------------------
 
-    def _call(self, attempt: Callable[[], _T]) -> _T:
+    def _call(self, attempt: Callable[[], _T], what: str, *, may_be_missing: bool = False) -> _T:
+        """Run `attempt` with retries on transient failures; map transport errors to ours.
+
+        `may_be_missing`: the call waits for content (block/get, pin/add), so a client
+        timeout means the content was not found; elsewhere it means the node hangs.
+        """
+
+        def classified() -> _T:
+            try:
+                return attempt()
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as error:
+                raise _TransientError(f"{type(error).__name__}: {error}") from error
+            except (httpx.ReadError, httpx.WriteError) as error:
+                raise _TransientError(f"connection lost during {what}: {error}") from error
+
         try:
-            return self._retrying(attempt)
+            return self._retrying(classified)
         except _TransientError as error:
             raise IpfsUnavailableError(self.api_url, str(error)) from error
+        except httpx.TimeoutException as error:
+            if may_be_missing:
+                raise ContentNotFoundError(f"{what}: no answer within the client timeout ({error})") from error
+            raise IpfsUnavailableError(self.api_url, f"no answer to {what} in time: {error}") from error
 
     def _raise_for_status(self, response: httpx.Response, what: str) -> None:
         if response.status_code < 400:
@@ -143,16 +161,6 @@ class IpfsClient:
     def _client_fetch_timeout(self) -> httpx.Timeout:
         return httpx.Timeout(self.fetch_timeout_s + 5.0)
 
-    def _transport_errors(self, attempt: Callable[[], _T], what: str) -> _T:
-        try:
-            return attempt()
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as error:
-            raise _TransientError(f"{type(error).__name__}: {error}") from error
-        except (httpx.ReadError, httpx.WriteError) as error:
-            raise _TransientError(f"connection lost during {what}: {error}") from error
-        except httpx.TimeoutException as error:
-            raise ContentNotFoundError(f"{what}: no answer within the client timeout ({error})") from error
-
     # -- API ---------------------------------------------------------------------------
 
     def version(self) -> str:
@@ -163,7 +171,7 @@ class IpfsClient:
             self._raise_for_status(response, "version")
             return str(response.json()["Version"])
 
-        return self._call(lambda: self._transport_errors(attempt, "version"))
+        return self._call(attempt, "version")
 
     def add_file(self, path: Path, *, pin: bool = True) -> AddedObject:
         """Add (and pin) a file, streamed; refuses a CID that differs from the local one."""
@@ -190,7 +198,7 @@ class IpfsClient:
             last_line = response.text.strip().splitlines()[-1]
             return _normalize_cid(json.loads(last_line)["Hash"])
 
-        cid = self._call(lambda: self._transport_errors(attempt, f"add {path.name}"))
+        cid = self._call(attempt, f"add {path.name}")
         if cid != expected:
             raise IntegrityError(f"node stored {path.name} as {cid}, expected {expected}")
         return AddedObject(cid=expected, size=size)
@@ -214,7 +222,7 @@ class IpfsClient:
             )
             self._raise_for_status(response, f"pin {cid}")
 
-        self._call(lambda: self._transport_errors(attempt, f"pin {cid}"))
+        self._call(attempt, f"pin {cid}", may_be_missing=True)
 
     def get_block(self, cid: CID | str) -> bytes:
         """One block, verified against its CID (sha2-256 only, the only hash we add with)."""
@@ -239,7 +247,7 @@ class IpfsClient:
                         raise IntegrityError(f"block {cid} exceeds {MAX_BLOCK_BYTES} bytes")
                 return bytes(block)
 
-        block = self._call(lambda: self._transport_errors(attempt, f"block {cid}"))
+        block = self._call(attempt, f"block {cid}", may_be_missing=True)
         if hashlib.sha256(block).digest() != cid.raw_digest:
             raise IntegrityError(f"block {cid} does not match its CID")
         return block
