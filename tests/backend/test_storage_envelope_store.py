@@ -106,7 +106,9 @@ def test_copied_cid_names_its_true_author(client: IpfsClient, queue: UploadQueue
     sealed = seal_and_upload([source], context=CONTEXT, recipients=[SEEKER_KEY.public_key], author=SOLVER, queue=queue)
     copier = Account.from_key(b"\x14" * 32)
     # A copier commits the same CID: the header still names (and was signed by) the solver.
-    assert fetch_header(client, sealed.cid).author != copier.address
+    assert fetch_header(client, sealed.cid, expected=CONTEXT, expected_author=SOLVER.address).author == SOLVER.address
+    with pytest.raises(EnvelopeError, match="written by"):
+        fetch_header(client, sealed.cid, expected=CONTEXT, expected_author=copier.address)
     with pytest.raises(EnvelopeError, match="written by"):
         fetch_and_open(
             client,

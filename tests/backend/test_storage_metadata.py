@@ -7,15 +7,20 @@ import pytest
 from eth_utils.crypto import keccak
 from pydantic import ValidationError
 
-from backend.services.storage.errors import MetadataError
+from backend.services.storage.errors import MetadataError, ObjectTooLargeError
+from backend.services.storage.ipfs import IpfsClient
 from backend.services.storage.metadata import (
+    MAX_METADATA_BYTES,
     ChallengeMetadata,
     TaskBatchMetadata,
     canonical_json,
+    fetch_metadata,
     json_schemas,
     metadata_hash,
+    publish_metadata,
     verify_metadata,
 )
+from devstack.services import LocalIpfsNode
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -96,3 +101,16 @@ def test_exported_schemas_are_up_to_date() -> None:
     for name, schema in json_schemas().items():
         exported = json.loads((SCHEMAS_DIR / name).read_text())
         assert exported == schema, f"run `python -m backend.services.storage.metadata` to refresh {name}"
+
+
+def test_publish_and_fetch_through_the_node(running_ipfs_node: LocalIpfsNode) -> None:
+    with IpfsClient(running_ipfs_node.api_url) as client:
+        cid, onchain_hash = publish_metadata(client, CHALLENGE)
+        assert onchain_hash == metadata_hash(CHALLENGE)
+        assert fetch_metadata(client, cid, onchain_hash) == CHALLENGE
+        other_cid, _ = publish_metadata(client, BATCH)
+        with pytest.raises(MetadataError, match="on-chain hash"):
+            fetch_metadata(client, other_cid, onchain_hash)  # substituted CID
+        big = client.add_bytes(b" " * (MAX_METADATA_BYTES + 1)).cid
+        with pytest.raises(ObjectTooLargeError):
+            fetch_metadata(client, big, onchain_hash)

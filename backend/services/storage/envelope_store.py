@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 from multiformats import CID
 from nacl.public import PrivateKey, PublicKey
 
@@ -20,10 +21,12 @@ from backend.services.storage.envelope import (
     EnvelopeContext,
     EnvelopeHeader,
     OpenedEnvelope,
+    check_context,
     open_envelope,
     read_header,
     seal_files,
 )
+from backend.services.storage.errors import SignatureMismatchError
 from backend.services.storage.ipfs import IpfsClient
 from backend.services.storage.queue import UploadQueue
 
@@ -88,14 +91,25 @@ def seal_and_upload(
     return SealedUpload(cid=outcome.cid, header=header, size=outcome.size, queued=outcome.queued)
 
 
-def fetch_header(client: IpfsClient, cid: CID | str) -> EnvelopeHeader:
+def fetch_header(
+    client: IpfsClient,
+    cid: CID | str,
+    *,
+    expected: EnvelopeContext | None = None,
+    expected_author: str | None = None,
+) -> EnvelopeHeader:
     """The verified, signature-checked header of the envelope at `cid`; needs no key.
 
-    Only the first blocks are fetched. The backend uses it to check that a committed CID
-    names the committing solver as its author.
+    Only the first blocks are fetched. The backend calls it with the on-chain commitment
+    (`expected` challenge, `expected_author` = committing solver) to refuse a copied CID.
     """
     with _open_remote(client, cid) as stream:
-        return read_header(stream)
+        header = read_header(stream)
+    if expected is not None:
+        check_context(header, expected)
+    if expected_author is not None and header.author != to_checksum_address(expected_author):
+        raise SignatureMismatchError(f"envelope was written by {header.author}, not by {expected_author}")
+    return header
 
 
 def fetch_and_open(

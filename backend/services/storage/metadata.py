@@ -12,11 +12,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from eth_utils.crypto import keccak
+from multiformats import CID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from backend.services.storage.errors import MetadataError
+from backend.services.storage.errors import MetadataError, ObjectTooLargeError
+from backend.services.storage.ipfs import IpfsClient
 
 SCHEMA_VERSION = 1
+# Metadata is text; the cap keeps a hostile CID from making a reader fetch megabytes.
+MAX_METADATA_BYTES = 1024 * 1024
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=False)]
 Markdown = Annotated[str, StringConstraints(max_length=100_000)]
@@ -102,6 +106,24 @@ def verify_metadata(raw: bytes, expected_hash: bytes) -> ChallengeMetadata | Tas
     if canonical_json(metadata) != raw:
         raise MetadataError("metadata is not in canonical form")
     return metadata
+
+
+def publish_metadata(client: IpfsClient, metadata: ChallengeMetadata | TaskBatchMetadata) -> tuple[CID, bytes]:
+    """Add and pin the canonical JSON; returns its CID and the hash to store on chain."""
+    raw = canonical_json(metadata)
+    if len(raw) > MAX_METADATA_BYTES:
+        raise ObjectTooLargeError(f"metadata has {len(raw)} bytes, over {MAX_METADATA_BYTES}")
+    return client.add_bytes(raw, name="metadata.json").cid, keccak(raw)
+
+
+def fetch_metadata(client: IpfsClient, cid: CID | str, expected_hash: bytes) -> ChallengeMetadata | TaskBatchMetadata:
+    """Fetch metadata (every block verified against the CID) and check it against the chain."""
+    raw = bytearray()
+    for piece in client.iter_content(cid):
+        raw += piece
+        if len(raw) > MAX_METADATA_BYTES:
+            raise ObjectTooLargeError(f"metadata at {cid} exceeds {MAX_METADATA_BYTES} bytes")
+    return verify_metadata(bytes(raw), expected_hash)
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
