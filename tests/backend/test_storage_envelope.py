@@ -16,6 +16,8 @@ from nacl.public import PrivateKey
 from backend.errors import CrowdbountyError
 from backend.services.storage.envelope import (
     DEFAULT_CHUNK_SIZE,
+    MAX_CHUNK_SIZE,
+    MAX_FILES,
     EnvelopeContext,
     EnvelopeError,
     EnvelopeHeader,
@@ -205,9 +207,10 @@ def test_dropped_final_chunk_with_adjusted_size_is_refused() -> None:
         _open(_with_header(envelope, shorter)[: -(SMALL_CHUNK + 17)])
 
 
-def test_path_like_file_names_are_refused_when_sealing() -> None:
+@pytest.mark.parametrize("name", ["../escape", "a/b", "..", "", "bell\x07", "nul\x00", "back\\slash"])
+def test_path_like_or_control_file_names_are_refused_when_sealing(name: str) -> None:
     with pytest.raises(EnvelopeError):
-        _seal({"../escape": b"x"})
+        _seal({name: b"x"})
 
 
 def test_open_to_disk_round_trip_and_nothing_written_when_tampered(tmp_path: Path) -> None:
@@ -278,3 +281,14 @@ def test_file_edited_between_the_two_reads_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(EnvelopeError, match="changed while being sealed"):
         seal_files([source], _EditingWriter(), context=CONTEXT, recipients=[SEEKER_KEY.public_key], author=SOLVER)
+
+
+def test_limits_are_enforced_when_sealing() -> None:
+    at_the_limit = {f"{i:04d}{'n' * 250}": b"" for i in range(MAX_FILES)}
+    assert _open(_seal(at_the_limit)) == at_the_limit
+    with pytest.raises(EnvelopeError):
+        _seal({f"f{i}": b"" for i in range(MAX_FILES + 1)})
+    with pytest.raises(EnvelopeError):
+        _seal({"a": b"x"}, chunk_size=MAX_CHUNK_SIZE + 1)
+    with pytest.raises(EnvelopeError, match="recipient"):
+        seal_bytes({"a": b""}, context=CONTEXT, recipients=[], author=SOLVER)

@@ -111,7 +111,7 @@ def _file_name(value: str) -> str:
         or value in {".", ".."}
         or "/" in value
         or "\\" in value
-        or "\x00" in value
+        or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)  # no terminal tricks
         or len(value.encode()) > _FILE_NAME_MAX_BYTES
     ):
         raise ValueError(f"not a plain file name: {value!r}")
@@ -333,6 +333,8 @@ def _seal(
     associated_data = _digest(signable)
 
     header_json = header.model_dump_json().encode()
+    if len(header_json) > MAX_HEADER_BYTES:
+        raise EnvelopeError(f"envelope header of {len(header_json)} bytes exceeds {MAX_HEADER_BYTES}")
     out.write(_PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(header_json)))
     out.write(header_json)
     count = _chunk_count(header.total_size, chunk_size)
