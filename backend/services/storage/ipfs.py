@@ -13,7 +13,6 @@
 
 import hashlib
 import json
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from multiformats import CID
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from backend.core.config import Settings, get_settings
+from backend.services.storage._files import write_durably
 from backend.services.storage.cid import CHUNK_BYTES, file_cid
 from backend.services.storage.dagpb import UnixFsType, decode_node, decode_unixfs
 from backend.services.storage.errors import (
@@ -265,21 +265,7 @@ class IpfsClient:
 
     def fetch_to_file(self, cid: CID | str, destination: Path) -> int:
         """Write verified content to `destination` atomically; returns its size."""
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-        size = 0
-        try:
-            with os.fdopen(handle, "wb") as out:
-                for piece in self.iter_content(cid):
-                    out.write(piece)
-                    size += len(piece)
-                out.flush()
-                os.fsync(out.fileno())
-            Path(temporary).replace(destination)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return size
+        return write_durably(destination, self.iter_content(cid))
 
 
 class _ContentWalk:

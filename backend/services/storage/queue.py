@@ -14,7 +14,6 @@ both survives any crash or restart. Adding the same content twice is harmless (s
 
 import fcntl
 import json
-import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from typing import Self
 from multiformats import CID
 
 from backend.core.config import Settings, get_settings
+from backend.services.storage._files import write_durably
 from backend.services.storage.cid import file_cid
 from backend.services.storage.errors import IpfsUnavailableError, ObjectTooLargeError, StorageError
 from backend.services.storage.ipfs import IpfsClient
@@ -57,30 +57,6 @@ class PendingUpload:
 class DeliveryReport:
     delivered: list[CID]
     pending: int
-
-
-def _fsync_directory(directory: Path) -> None:
-    # A rename is durable only once the directory entry itself reaches the disk.
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _write_durably(destination: Path, chunks: Iterator[bytes]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(temporary).replace(destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(destination.parent)
 
 
 def _read_in_chunks(path: Path) -> Iterator[bytes]:
@@ -132,9 +108,9 @@ class UploadQueue:
         queued_at = time.time()
         with self._locked():
             data_path = self.directory / f"{cid}{_DATA_SUFFIX}"
-            _write_durably(data_path, _read_in_chunks(path))
+            write_durably(data_path, _read_in_chunks(path))
             manifest = {"cid": str(cid), "size": size, "queued_at": queued_at}
-            _write_durably(self.directory / f"{cid}{_MANIFEST_SUFFIX}", iter([json.dumps(manifest).encode()]))
+            write_durably(self.directory / f"{cid}{_MANIFEST_SUFFIX}", iter([json.dumps(manifest).encode()]))
         return PendingUpload(cid=cid, size=size, queued_at=queued_at, data_path=data_path)
 
     def pending(self) -> list[PendingUpload]:
