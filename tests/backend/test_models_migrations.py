@@ -1,7 +1,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, insert
+from sqlalchemy import Engine, insert, inspect
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import make_engine
