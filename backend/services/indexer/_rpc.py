@@ -69,7 +69,7 @@ class Rpc:
         try:
             response = self._w3.provider.make_request(RPCEndpoint(method), list(params))
         except _UNREACHABLE as error:
-            raise RpcUnavailableError(f"{self.endpoint} unreachable: {type(error).__name__}: {error}") from error
+            raise RpcUnavailableError(f"RPC node {self.endpoint} unreachable ({type(error).__name__})") from error
         return _unwrap(method, response)
 
     def chain_id(self) -> int:
@@ -86,7 +86,7 @@ class Rpc:
         try:
             responses = cast(JSONBaseProvider, self._w3.provider).make_batch_request(requests_)
         except _UNREACHABLE as error:
-            raise RpcUnavailableError(f"{self.endpoint} unreachable: {type(error).__name__}: {error}") from error
+            raise RpcUnavailableError(f"RPC node {self.endpoint} unreachable ({type(error).__name__})") from error
         if not isinstance(responses, list):
             _unwrap("eth_getBlockByNumber", responses)
             raise RpcRequestError("eth_getBlockByNumber", f"unexpected batch response {responses!r}")

@@ -143,10 +143,11 @@ class Indexer:
             safe_head = self._rpc.block_number() - self.config.confirmations
             stats.safe_head = safe_head
             stored = self._stored_hash(chain_id, cursor)
-            if stored is not None and self._chain_differs_at(cursor, stored):
-                cursor = self._rewind(chain_id, cursor, stats)
-                continue
             if cursor >= safe_head:
+                # Nothing new to fetch, but the tip may have been replaced (or the chain shortened).
+                if stored is not None and self._chain_differs_at(cursor, stored):
+                    cursor = self._rewind(chain_id, cursor, stats)
+                    continue
                 break
             last = min(cursor + self._block_range, safe_head)
             try:
@@ -203,8 +204,9 @@ class Indexer:
                 if stop_event.is_set():
                     break
                 raise
-            if retrying.statistics.get("attempt_number", 1) > 1:
-                log.warning("recovered: indexed up to block %d", stats.cursor)
+            failed_attempts = retrying.statistics.get("attempt_number", 1) - 1
+            if failed_attempts:
+                log.warning("recovered after %d failed attempts; indexed up to block %d", failed_attempts, stats.cursor)
             if stats.events or stats.rewinds:
                 log.info("indexed up to block %d: %d events, %d rewinds", stats.cursor, stats.events, stats.rewinds)
             if stats.caught_up:
@@ -215,7 +217,7 @@ class Indexer:
     def _log_backoff(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         delay = state.next_action.sleep if state.next_action else 0.0
-        log.warning("attempt %d failed (%s); retrying in %.1f s", state.attempt_number, error, delay)
+        log.warning("indexing paused: %s; retrying in %.1f s (attempt %d)", error, delay, state.attempt_number)
 
     def _get_chain_id(self) -> int:
         if self._chain_id is None:
