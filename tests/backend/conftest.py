@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from web3.logs import DISCARD
 from backend.db import make_engine
 from backend.models import ChainEvent, IndexerCursor
 from backend.services.database import migrate
-from backend.services.indexer import FollowedContract, Indexer, IndexerConfig
+from backend.services.indexer import FollowedContract, Indexer, IndexerConfig, Projection
 from devstack.services import LocalChain
 from devstack.settings import PROJECT_ROOT
 
@@ -127,10 +127,17 @@ class IndexerHarness:
         self.engine = engine
         self.probe = probe
 
-    def indexer(self, w3: Web3 | None = None, **config: Any) -> Indexer:
+    def indexer(self, w3: Web3 | None = None, projections: Sequence[Projection] = (), **config: Any) -> Indexer:
         """An indexer following the probe only, configured with `config` (IndexerConfig fields)."""
         contract = FollowedContract("IndexerProbe", self.probe.address, self.probe.abi, self.probe.block)
-        return Indexer(w3 or self.w3, self.engine, [contract], config=IndexerConfig(**config), expected_chain_id=1337)
+        return Indexer(
+            w3 or self.w3,
+            self.engine,
+            [contract],
+            config=IndexerConfig(**config),
+            projections=projections,
+            expected_chain_id=1337,
+        )
 
     def ping(self, amount: int = 1, delta: int = -1, data: bytes = b"", note: str = "", sender: int = 0) -> Any:
         return self.probe.contract.functions.ping(amount, delta, data, note).transact(

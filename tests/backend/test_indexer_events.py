@@ -7,7 +7,7 @@ from web3 import HTTPProvider, Web3
 from web3.types import RPCEndpoint, RPCResponse
 
 from backend.models import ChainEvent, IndexedBlock
-from backend.services.indexer import DecodedEvent
+from backend.services.indexer import DecodedEvent, Projection
 
 
 def test_events_of_several_transactions_are_stored_exactly_once(harness: Any) -> None:
@@ -55,9 +55,8 @@ def test_handlers_run_in_chain_order_inside_the_indexing_transaction(harness: An
         assert session.scalar(select(func.count()).where(ChainEvent.tx_hash == event.tx_hash)) >= 1
         seen.append((event.event_name, str(event.args.get("index", event.args.get("note"))), event.log_index))
 
-    indexer = harness.indexer()
-    indexer._handlers = {"IndexerProbe.Counted": on_event, "Pinged": on_event}
-    indexer.run_once()
+    projection = Projection("seen", {"IndexerProbe.Counted": on_event, "Pinged": on_event})
+    harness.indexer(projections=[projection]).run_once()
     assert [name for name, _, _ in seen] == ["Counted", "Counted", "Counted", "Pinged"]
     assert [value for _, value, _ in seen] == ["0", "1", "2", "x"]
     assert len(harness.events()) == len(harness.expected(txs))
@@ -69,8 +68,7 @@ def test_a_failing_handler_rolls_back_the_events_and_the_cursor(harness: Any) ->
     def failing(_session: Session, _event: DecodedEvent) -> None:
         raise RuntimeError("projection bug")
 
-    indexer = harness.indexer(initial_block_range=1000)
-    indexer._handlers = {"Counted": failing}
+    indexer = harness.indexer(projections=[Projection("buggy", {"Counted": failing})], initial_block_range=1000)
     with pytest.raises(RuntimeError, match="projection bug"):
         indexer.run_once()
     assert harness.events() == []

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import IndexedBlock
+from backend.services.indexer import Projection
 
 
 def test_a_reorg_replaces_the_orphaned_events_with_the_new_ones(harness: Any) -> None:
@@ -33,8 +34,8 @@ def test_a_chain_that_became_shorter_is_rewound_without_waiting_for_new_blocks(h
     harness.emit_many(2)
     harness.ping()
     rewound_to: list[int] = []
-    indexer = harness.indexer()
-    indexer._rewind_handlers = [lambda _session, block: rewound_to.append(block)]
+    projection = Projection("rewinds", on_rewind=lambda _session, block: rewound_to.append(block))
+    indexer = harness.indexer(projections=[projection])
     indexer.run_once()
 
     harness.rpc("evm_revert", snapshot)

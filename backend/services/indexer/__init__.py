@@ -7,17 +7,11 @@ from backend.core.config import Settings
 from backend.services.deployments import Deployments
 from backend.services.indexer._decode import DecodedEvent, FollowedContract, JsonValue, LogDecoder
 from backend.services.indexer._rpc import IndexerError, RpcRequestError, RpcUnavailableError
-from backend.services.indexer.core import (
-    ChainMismatchError,
-    ConcurrentIndexerError,
-    EventHandler,
-    Indexer,
-    IndexerConfig,
-    RewindHandler,
-    RunStats,
-)
+from backend.services.indexer.core import ChainMismatchError, ConcurrentIndexerError, Indexer, IndexerConfig, RunStats
+from backend.services.indexer.projections import PROJECTIONS, EventHandler, Projection, RewindHandler
 
 __all__ = [
+    "PROJECTIONS",
     "ChainMismatchError",
     "ConcurrentIndexerError",
     "DecodedEvent",
@@ -28,6 +22,7 @@ __all__ = [
     "IndexerError",
     "JsonValue",
     "LogDecoder",
+    "Projection",
     "RewindHandler",
     "RpcRequestError",
     "RpcUnavailableError",

@@ -17,7 +17,7 @@ from backend.db import make_engine
 from backend.errors import CrowdbountyError
 from backend.services.database import migrate
 from backend.services.deployments import load_deployments
-from backend.services.indexer import Indexer, config_from_settings, contracts_from_deployments
+from backend.services.indexer import PROJECTIONS, Indexer, config_from_settings, contracts_from_deployments
 
 log = logging.getLogger("backend.services.indexer")
 
@@ -46,6 +46,7 @@ def main() -> int:
             engine,
             contracts_from_deployments(deployments, settings.indexer_contracts),
             config=config_from_settings(settings),
+            projections=PROJECTIONS,
             expected_chain_id=deployments.chain_id,
         )
         indexer.run_forever(stop)

@@ -12,32 +12,26 @@ highest one the chain still has, deletes everything above it and indexes again f
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 from web3 import Web3
 
 from backend.models import ChainEvent, IndexedBlock, IndexerCursor
 from backend.services.indexer._decode import DecodedEvent, FollowedContract, LogDecoder
 from backend.services.indexer._rpc import BlockHeader, IndexerError, Rpc, RpcRequestError, RpcUnavailableError
+from backend.services.indexer.projections import EventHandler, Projection
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[Session, DecodedEvent], None]
-"""Called for each new event, in chain order, inside the transaction that stores it."""
-
-RewindHandler = Callable[[Session, int], None]
-"""Called with the last block that is still valid when a reorg rewinds the indexer, inside
-the transaction that deletes the orphaned events; projections undo what is above it."""
-
-# Failures worth waiting out: the node or the database is down or busy.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RpcUnavailableError, OperationalError)
+# Failures worth waiting out: the node or the database is down, busy or refusing requests.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RpcUnavailableError, RpcRequestError, OperationalError)
 
 
 class ChainMismatchError(IndexerError):
@@ -97,9 +91,7 @@ class _Range:
 class Indexer:
     """Follows `contracts` on the chain of `w3` into the database of `engine`.
 
-    `handlers` maps "EventName" or "ContractName.EventName" to the projection of that
-    event; `rewind_handlers` run when a reorg removes blocks. Both share the indexer's
-    transaction, so the projection is always exactly as far as the cursor.
+    `projections` consume the events inside the indexer's transactions (see `Projection`).
     """
 
     def __init__(
@@ -109,8 +101,7 @@ class Indexer:
         contracts: Sequence[FollowedContract],
         *,
         config: IndexerConfig | None = None,
-        handlers: Mapping[str, EventHandler] | None = None,
-        rewind_handlers: Sequence[RewindHandler] = (),
+        projections: Sequence[Projection] = (),
         expected_chain_id: int | None = None,
     ) -> None:
         if not contracts:
@@ -121,8 +112,8 @@ class Indexer:
         self._decoder = LogDecoder(contracts)
         self._addresses = self._decoder.addresses
         self._start_block = min(contract.start_block for contract in contracts)
-        self._handlers = dict(handlers or {})
-        self._rewind_handlers = list(rewind_handlers)
+        self._projections = tuple(projections)
+        self._dispatch: dict[tuple[str, str], list[EventHandler]] = {}
         self._expected_chain_id = expected_chain_id
         self._chain_id: int | None = None
         self._block_range = max(1, min(self.config.initial_block_range, self.config.max_block_range))
@@ -139,6 +130,7 @@ class Indexer:
         stats = RunStats()
         chain_id = self._get_chain_id()
         cursor = self._load_cursor(chain_id)
+        unsettled = 0
         while stop_event is None or not stop_event.is_set():
             safe_head = self._rpc.block_number() - self.config.confirmations
             stats.safe_head = safe_head
@@ -156,6 +148,9 @@ class Indexer:
                 cursor = self._rewind(chain_id, cursor, stats)
                 continue
             except _ChainMovedError:
+                unsettled += 1
+                if unsettled >= _MAX_UNSETTLED_FETCHES:
+                    raise RpcUnavailableError(f"the chain changed during {unsettled} fetches in a row") from None
                 log.info("the chain changed while blocks %d-%d were fetched; fetching again", cursor + 1, last)
                 continue
             except RpcRequestError as error:
@@ -172,6 +167,7 @@ class Indexer:
                 )
                 continue
             self._store(chain_id, cursor, fetched)
+            unsettled = 0
             cursor = last
             stats.ranges += 1
             stats.events += len(fetched.events)
@@ -313,11 +309,15 @@ class Indexer:
                 ],
             )
             for event in fetched.events:
-                handler = self._handlers.get(f"{event.contract_name}.{event.event_name}") or self._handlers.get(
-                    event.event_name
-                )
-                if handler is not None:
+                for handler in self._handlers_of(event):
                     handler(session, event)
+
+    def _handlers_of(self, event: DecodedEvent) -> list[EventHandler]:
+        key = (event.contract_name, event.event_name)
+        if key not in self._dispatch:
+            found = (projection.handler_for(*key) for projection in self._projections)
+            self._dispatch[key] = [handler for handler in found if handler is not None]
+        return self._dispatch[key]
 
     def _fork_point(self, chain_id: int, cursor: int) -> int:
         """The highest stored block the chain still has (everything below it is unchanged too)."""
@@ -368,8 +368,9 @@ class Indexer:
                     IndexedBlock.chain_id == chain_id, IndexedBlock.stream == stream, IndexedBlock.number > fork
                 )
             )
-            for handler in self._rewind_handlers:
-                handler(session, fork)
+            for projection in self._projections:
+                if projection.on_rewind is not None:
+                    projection.on_rewind(session, fork)
         orphaned_events: int = orphaned.rowcount  # type: ignore[attr-defined]
         log.warning(
             "reorg: block %d changed; rewound stream %r from block %d to %d, %d orphaned events deleted",
