@@ -30,6 +30,8 @@ from backend.services.indexer.projections import EventHandler, Projection
 
 log = logging.getLogger(__name__)
 
+# A node whose blocks keep changing under a fetch is treated as unavailable for a while.
+_MAX_UNSETTLED_FETCHES = 10
 # Failures worth waiting out: the node or the database is down, busy or refusing requests.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RpcUnavailableError, RpcRequestError, OperationalError)
 
