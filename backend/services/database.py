@@ -1,6 +1,9 @@
 """Schema migrations: the app and the indexer call `migrate(engine)` at start-up."""
 
+import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -43,19 +46,27 @@ def current_revision(engine: Engine) -> str | None:
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (`alembic upgrade head`); a no-op when it is there.
 
-    Safe to call from several processes at once: PostgreSQL serializes them with an advisory
-    lock; on SQLite a process that lost the race retries once and finds the schema done.
+    Safe to call from several processes at once (the app and the indexer start together):
+    PostgreSQL serializes them with an advisory lock, a SQLite file with a lock file beside it.
     """
     if current_revision(engine) == head_revision():
         return
-    for attempt in (1, 2):
-        try:
+    try:
+        with _sqlite_file_lock(engine):
             _upgrade(engine)
-            return
-        except DBAPIError as error:
-            if attempt == 2 or engine.dialect.name != "sqlite":
-                raise MigrationError(f"migrating {engine.url!r} failed: {error}") from error
-            log.warning("migration raced with another process, retrying: %s", error)
+    except DBAPIError as error:
+        raise MigrationError(f"migrating {engine.url!r} failed: {error}") from error
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.migrate-lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _upgrade(engine: Engine) -> None:

@@ -1,3 +1,5 @@
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -57,3 +59,12 @@ def _event_row(chain_id: int = 1337) -> dict[str, object]:
         "log_index": 3,
         "args": {"amount": "1"},
     }
+
+
+def test_concurrent_migrations_leave_one_schema(database_url: str) -> None:
+    engines = [make_engine(database_url) for _ in range(4)]
+    with ThreadPoolExecutor(len(engines)) as pool:
+        list(pool.map(migrate, engines))
+    assert {current_revision(engine) for engine in engines} == {head_revision()}
+    for engine in engines:
+        engine.dispose()
