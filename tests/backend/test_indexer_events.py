@@ -7,7 +7,7 @@ from web3 import HTTPProvider, Web3
 from web3.types import RPCEndpoint, RPCResponse
 
 from backend.models import ChainEvent, IndexedBlock
-from backend.services.indexer import DecodedEvent, Projection
+from backend.services.indexer import ChainMismatchError, DecodedEvent, FollowedContract, Indexer, Projection
 
 
 def test_events_of_several_transactions_are_stored_exactly_once(harness: Any) -> None:
@@ -135,3 +135,11 @@ def test_the_range_doubles_up_to_the_maximum(harness: Any) -> None:
     assert indexer.block_range == 8
     assert stats.ranges < 20
     assert harness.events() == harness.expected(txs)
+
+
+def test_an_indexer_for_another_chain_refuses_to_start(harness: Any) -> None:
+    contract = FollowedContract("IndexerProbe", harness.probe.address, harness.probe.abi, harness.probe.block)
+    indexer = Indexer(harness.w3, harness.engine, [contract], expected_chain_id=1)
+    with pytest.raises(ChainMismatchError, match="serves chain 1337, the contracts are on chain 1"):
+        indexer.run_once()
+    assert harness.events() == []

@@ -111,3 +111,20 @@ def test_an_indexer_killed_mid_backlog_resumes_without_losing_or_doubling_events
     assert all(cursor < head for cursor in cursors_at_kill), "a kill came too late to test a restart mid-backlog"
     assert harness.events() == expected
     assert "stopping after the current transaction" in indexer.log()
+
+
+def test_the_indexer_process_exits_with_one_clear_line_without_a_deployments_file(tmp_path: Path) -> None:
+    env = {**os.environ, "CROWDBOUNTY_DEPLOYMENTS_FILE": str(tmp_path / "missing.json")}
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.services.indexer"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "no deployments file at" in result.stderr
+    assert "run `make up`" in result.stderr
+    assert "Traceback" not in result.stderr
