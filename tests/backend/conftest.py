@@ -3,6 +3,7 @@ file AND on a real PostgreSQL (pgserver); contracts are deployed on the session'
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     yield PostgresServer(url.render_as_string(hide_password=False), None)
     server.cleanup()
+    shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
 def _new_postgres_database(server_url: str) -> str:
