@@ -74,12 +74,11 @@ def _postgres_url(root: Path) -> tuple[str, Any] | None:
 
 
 def main() -> None:
-    runtime_dir = Path(tempfile.mkdtemp(prefix="crowdbounty-xdg-", dir="/tmp"))
-    runtime_dir.chmod(0o700)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     with tempfile.TemporaryDirectory(prefix="crowdbounty-bench-indexer-", dir="/tmp") as folder:
         root = Path(folder)
         root.chmod(0o755)
+        (root / "xdg").mkdir(mode=0o700)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(root / "xdg"))
         with LocalChain(root / "chain-root") as chain:
             w3 = Web3(HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 60}, exception_retry_configuration=None))
             w3.eth.default_account = w3.eth.accounts[0]
