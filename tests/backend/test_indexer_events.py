@@ -7,7 +7,14 @@ from web3 import HTTPProvider, Web3
 from web3.types import RPCEndpoint, RPCResponse
 
 from backend.models import ChainEvent, IndexedBlock
-from backend.services.indexer import ChainMismatchError, DecodedEvent, FollowedContract, Indexer, Projection
+from backend.services.indexer import (
+    ChainMismatchError,
+    ConcurrentIndexerError,
+    DecodedEvent,
+    FollowedContract,
+    Indexer,
+    Projection,
+)
 
 
 def test_events_of_several_transactions_are_stored_exactly_once(harness: Any) -> None:
@@ -143,3 +150,25 @@ def test_an_indexer_for_another_chain_refuses_to_start(harness: Any) -> None:
     with pytest.raises(ChainMismatchError, match="serves chain 1337, the contracts are on chain 1"):
         indexer.run_once()
     assert harness.events() == []
+
+
+class InterleavingProvider(HTTPProvider):
+    """Runs another indexer just before this one's first eth_getLogs reaches the node."""
+
+    def __init__(self, url: str, other: Any) -> None:
+        super().__init__(url, exception_retry_configuration=None)
+        self.other = other
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        if method == "eth_getLogs" and self.other is not None:
+            other, self.other = self.other, None
+            other.run_once()
+        return super().make_request(method, params)
+
+
+def test_a_second_indexer_on_the_same_stream_is_stopped_by_the_cursor(harness: Any, running_chain: Any) -> None:
+    txs = [harness.emit_many(3)]
+    late = harness.indexer(Web3(InterleavingProvider(running_chain.rpc_url, harness.indexer())))
+    with pytest.raises(ConcurrentIndexerError, match="no longer at block"):
+        late.run_once()
+    assert harness.events() == harness.expected(txs)
