@@ -30,6 +30,17 @@ class Settings(BaseSettings):
 
     health_timeout_s: float = Field(default=2.0, gt=0)
 
+    # The indexer (`python -m backend.services.indexer`).
+    indexer_stream: str = Field(default="main", min_length=1, max_length=64)
+    # Contracts of the deployments file to follow; all of them when unset (a JSON list).
+    indexer_contracts: list[str] | None = None
+    # Blocks behind the head that are not indexed yet; 0 suits the local chain, which never reorgs by itself.
+    indexer_confirmations: int = Field(default=0, ge=0)
+    indexer_initial_block_range: int = Field(default=100, ge=1)
+    indexer_max_block_range: int = Field(default=2000, ge=1)
+    indexer_poll_interval_s: float = Field(default=1.0, gt=0)
+    indexer_backoff_max_s: float = Field(default=30.0, gt=0)
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -1,0 +1,84 @@
+"""The database tables, as SQLAlchemy 2 typed declarative models.
+
+Every schema change comes with an Alembic revision in `backend/migrations/versions/`;
+`tests/backend/test_models_migrations.py` fails when the two disagree.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints, so that later migrations can drop or alter them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Block numbers and chain ids exceed 32 bits on some chains; SQLite only autoincrements INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+HASH_LENGTH = 66  # "0x" + 64 hex digits
+ADDRESS_LENGTH = 42  # "0x" + 40 hex digits
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ChainEvent(Base):
+    """One decoded log of a followed contract, as the chain had it when indexed.
+
+    `args` is JSON: integers as decimal strings (they exceed JSON's safe range), bytes as
+    0x-hex, addresses checksummed, structs as objects. Rows of orphaned blocks are deleted
+    when the indexer rewinds after a reorg.
+    """
+
+    __tablename__ = "chain_events"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index"),
+        Index("ix_chain_events_stream_block", "chain_id", "stream", "block_number"),
+        Index("ix_chain_events_contract_event", "chain_id", "contract_name", "event_name"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    stream: Mapped[str] = mapped_column(String(64))
+    contract_name: Mapped[str] = mapped_column(String(128))
+    contract_address: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
+    event_name: Mapped[str] = mapped_column(String(128))
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    tx_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    tx_index: Mapped[int] = mapped_column(Integer)
+    log_index: Mapped[int] = mapped_column(Integer)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class IndexedBlock(Base):
+    """A block the indexer relied on: the last block of every indexed range and every block
+    with events. Comparing these hashes with the chain's finds the fork point of a reorg."""
+
+    __tablename__ = "indexed_blocks"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    parent_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+
+
+class IndexerCursor(Base):
+    """How far a stream (one indexer following a set of contracts) has indexed a chain."""
+
+    __tablename__ = "indexer_cursors"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_block: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

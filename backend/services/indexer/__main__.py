@@ -1,0 +1,61 @@
+"""The indexer's own process: `python -m backend.services.indexer`.
+
+Reads the settings (CROWDBOUNTY_*), loads the deployments file, migrates the database and
+indexes until SIGTERM or SIGINT, which stop it after the current transaction.
+"""
+
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from web3 import HTTPProvider, Web3
+
+from backend.core.config import get_settings
+from backend.db import make_engine
+from backend.errors import CrowdbountyError
+from backend.services.database import migrate
+from backend.services.deployments import load_deployments
+from backend.services.indexer import PROJECTIONS, Indexer, config_from_settings, contracts_from_deployments
+
+log = logging.getLogger("backend.services.indexer")
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received; stopping after the current transaction", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    settings = get_settings()
+    try:
+        deployments = load_deployments(settings.deployments_file)
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        # No provider-level retries: the indexer backs off by itself, and logs it.
+        provider = HTTPProvider(
+            settings.rpc_url, request_kwargs={"timeout": settings.rpc_timeout_s}, exception_retry_configuration=None
+        )
+        indexer = Indexer(
+            Web3(provider),
+            engine,
+            contracts_from_deployments(deployments, settings.indexer_contracts),
+            config=config_from_settings(settings),
+            projections=PROJECTIONS,
+            expected_chain_id=deployments.chain_id,
+        )
+        indexer.run_forever(stop)
+    except CrowdbountyError as error:
+        log.error("%s", error)
+        return 2
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Projections: domain tables built from events, updated inside the indexer's transactions.
+
+A projection's handlers run for each new event, in chain order, in the transaction that
+stores the event and moves the cursor; its `on_rewind` runs in the transaction that deletes
+the events of orphaned blocks. So a projection is always exactly as far as the cursor, even
+after a crash or a reorg, without bookkeeping of its own.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from backend.services.indexer._decode import DecodedEvent
+
+EventHandler = Callable[[Session, DecodedEvent], None]
+"""Applies one new event to a projection's tables."""
+
+RewindHandler = Callable[[Session, int], None]
+"""Undoes a projection's changes from the blocks above the given one (the last block still valid)."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """`handlers` maps "EventName" or "ContractName.EventName" (which wins) to a handler."""
+
+    name: str
+    handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    on_rewind: RewindHandler | None = None
+
+    def handler_for(self, contract_name: str, event_name: str) -> EventHandler | None:
+        return self.handlers.get(f"{contract_name}.{event_name}") or self.handlers.get(event_name)
+
+
+# The projections `python -m backend.services.indexer` runs, in order. Domain modules add
+# theirs here (e.g. `challenges.PROJECTION`) when they exist.
+PROJECTIONS: tuple[Projection, ...] = ()

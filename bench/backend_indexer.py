@@ -1,0 +1,102 @@
+"""Indexer throughput: IndexerProbe events (200 per transaction) through the real indexer
+code path (eth_getLogs on a real Ganache, ABI decoding, one database transaction per range),
+into SQLite and PostgreSQL. Run: `python -m bench.backend_indexer`."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from web3 import HTTPProvider, Web3
+
+from backend.db import make_engine
+from backend.services.database import migrate
+from backend.services.indexer import FollowedContract, Indexer, IndexerConfig
+from devstack.results import record_results
+from devstack.services import LocalChain
+from devstack.settings import PROJECT_ROOT
+
+TRANSACTIONS = 30
+EVENTS_PER_TRANSACTION = 200
+ARTIFACT = PROJECT_ROOT / "build" / "contracts" / "IndexerProbe.json"
+
+
+def _artifact() -> dict[str, Any]:
+    if not ARTIFACT.exists():
+        brownie = Path(sys.executable).with_name("brownie")
+        subprocess.run([str(brownie), "compile"], cwd=PROJECT_ROOT, check=True, capture_output=True)
+    artifact: dict[str, Any] = json.loads(ARTIFACT.read_text())
+    return artifact
+
+
+def _emit(w3: Web3, artifact: dict[str, Any]) -> FollowedContract:
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor().transact())
+    probe = w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+    hashes = [probe.functions.emitMany(EVENTS_PER_TRANSACTION).transact() for _ in range(TRANSACTIONS)]
+    for tx_hash in hashes:
+        w3.eth.wait_for_transaction_receipt(tx_hash)
+    return FollowedContract("IndexerProbe", probe.address, artifact["abi"], receipt["blockNumber"])
+
+
+def _events_per_s(w3: Web3, url: str, contract: FollowedContract) -> float:
+    engine = make_engine(url)
+    migrate(engine)
+    indexer = Indexer(w3, engine, [contract], config=IndexerConfig(max_block_range=2000))
+    started = time.perf_counter()
+    stats = indexer.run_once()
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    assert stats.events == TRANSACTIONS * EVENTS_PER_TRANSACTION, stats
+    return stats.events / elapsed
+
+
+def _postgres_url(root: Path) -> tuple[str, Any] | None:
+    try:
+        import pgserver  # noqa: PLC0415 - optional: the benchmark also runs without it
+
+        server = pgserver.get_server(root / "pg", cleanup_mode="delete")
+    except Exception as error:  # noqa: BLE001 - reported, and the SQLite number still stands
+        print(f"PostgreSQL unavailable, measuring SQLite only: {error}")
+        return None
+    url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE bench"))
+    admin.dispose()
+    return url.set(database="bench").render_as_string(hide_password=False), server
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="crowdbounty-bench-indexer-", dir="/tmp") as folder:
+        root = Path(folder)
+        root.chmod(0o755)
+        (root / "xdg").mkdir(mode=0o700)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(root / "xdg"))
+        with LocalChain(root / "chain-root") as chain:
+            w3 = Web3(HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 60}, exception_retry_configuration=None))
+            w3.eth.default_account = w3.eth.accounts[0]
+            contract = _emit(w3, _artifact())
+            results: dict[str, Any] = {
+                "events": TRANSACTIONS * EVENTS_PER_TRANSACTION,
+                "events_per_transaction": EVENTS_PER_TRANSACTION,
+                "cpus": os.cpu_count(),
+                "indexer_events_per_s": round(_events_per_s(w3, f"sqlite:///{root / 'bench.db'}", contract)),
+            }
+            postgres = _postgres_url(root)
+            if postgres is not None:
+                url, server = postgres
+                results["indexer_events_per_s_postgresql"] = round(_events_per_s(w3, url, contract))
+                server.cleanup()
+    print(json.dumps(results, indent=2))
+    record_results("backend", "indexer", results)
+
+
+if __name__ == "__main__":
+    main()

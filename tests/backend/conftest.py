@@ -1,0 +1,211 @@
+"""Database and chain fixtures of the backend tests: every database test runs on a SQLite
+file AND on a real PostgreSQL (pgserver); contracts are deployed on the session's Ganache."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import make_url
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+from web3.logs import DISCARD
+
+from backend.db import make_engine
+from backend.models import ChainEvent, IndexerCursor
+from backend.services.database import migrate
+from backend.services.indexer import FollowedContract, Indexer, IndexerConfig, Projection
+from devstack.services import LocalChain
+from devstack.settings import PROJECT_ROOT
+
+PROBE_ARTIFACT = PROJECT_ROOT / "build" / "contracts" / "IndexerProbe.json"
+
+
+@dataclass
+class PostgresServer:
+    url: str | None
+    failure: str | None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 16 (pgserver) in a /tmp folder, deleted at the end of the session."""
+    runtime_dir = Path(tempfile.mkdtemp(prefix="crowdbounty-xdg-", dir="/tmp"))
+    runtime_dir.chmod(0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    try:
+        import pgserver  # noqa: PLC0415 - only when a PostgreSQL test runs
+
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="crowdbounty-pg-", dir="/tmp"), cleanup_mode="delete")
+    except Exception as error:  # noqa: BLE001 - any failure becomes the skip reason of every PostgreSQL test
+        yield PostgresServer(None, f"{type(error).__name__}: {error}")
+        return
+    url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    yield PostgresServer(url.render_as_string(hide_password=False), None)
+    server.cleanup()
+    shutil.rmtree(runtime_dir, ignore_errors=True)
+
+
+def _new_postgres_database(server_url: str) -> str:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file in tmp_path, or a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'backend.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    if server.url is None:
+        pytest.skip(f"!!! PostgreSQL COULD NOT START, PostgreSQL tests skipped: {server.failure}")
+    return _new_postgres_database(server.url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def probe_artifact() -> dict[str, Any]:
+    """IndexerProbe's ABI and bytecode, compiled by Brownie on first use (~4 s)."""
+    if not PROBE_ARTIFACT.exists():
+        brownie = Path(sys.executable).with_name("brownie")
+        subprocess.run([str(brownie), "compile"], cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=300)
+    artifact: dict[str, Any] = json.loads(PROBE_ARTIFACT.read_text())
+    return artifact
+
+
+@pytest.fixture
+def w3(running_chain: LocalChain) -> Web3:
+    w3 = Web3(HTTPProvider(running_chain.rpc_url, request_kwargs={"timeout": 10}, exception_retry_configuration=None))
+    w3.eth.default_account = w3.eth.accounts[0]
+    return w3
+
+
+@dataclass
+class DeployedProbe:
+    contract: Contract
+    block: int
+    abi: list[dict[str, Any]]
+
+    @property
+    def address(self) -> str:
+        return str(self.contract.address)
+
+
+@pytest.fixture
+def probe(w3: Web3, probe_artifact: dict[str, Any]) -> DeployedProbe:
+    """A fresh IndexerProbe, so every test indexes only its own events."""
+    factory = w3.eth.contract(abi=probe_artifact["abi"], bytecode=probe_artifact["bytecode"])
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor().transact())
+    contract = w3.eth.contract(address=receipt["contractAddress"], abi=probe_artifact["abi"])
+    return DeployedProbe(contract, receipt["blockNumber"], probe_artifact["abi"])
+
+
+class IndexerHarness:
+    """The probe, the database and the chain of one test, with what indexer tests ask of them."""
+
+    def __init__(self, w3: Web3, engine: Engine, probe: DeployedProbe) -> None:
+        self.w3 = w3
+        self.engine = engine
+        self.probe = probe
+
+    def indexer(self, w3: Web3 | None = None, projections: Sequence[Projection] = (), **config: Any) -> Indexer:
+        """An indexer following the probe only, configured with `config` (IndexerConfig fields)."""
+        contract = FollowedContract("IndexerProbe", self.probe.address, self.probe.abi, self.probe.block)
+        return Indexer(
+            w3 or self.w3,
+            self.engine,
+            [contract],
+            config=IndexerConfig(**config),
+            projections=projections,
+            expected_chain_id=1337,
+        )
+
+    def ping(self, amount: int = 1, delta: int = -1, data: bytes = b"", note: str = "", sender: int = 0) -> Any:
+        return self.probe.contract.functions.ping(amount, delta, data, note).transact(
+            {"from": self.w3.eth.accounts[sender]}
+        )
+
+    def emit_many(self, count: int) -> Any:
+        return self.probe.contract.functions.emitMany(count).transact()
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+        assert "error" not in response, response
+        return response["result"]
+
+    def head(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every row of chain_events in chain order, without the surrogate id."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(ChainEvent.__table__).order_by(ChainEvent.block_number, ChainEvent.log_index)
+            ).mappings()
+            return [{key: value for key, value in row.items() if key != "id"} for row in rows]
+
+    def cursor(self, stream: str = "main") -> int | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(IndexerCursor.last_block).where(IndexerCursor.chain_id == 1337, IndexerCursor.stream == stream)
+            ).scalar_one_or_none()
+
+    def expected(self, tx_hashes: list[Any]) -> list[dict[str, Any]]:
+        """The rows the indexer must write for these transactions, from their receipts."""
+        rows = []
+        for tx_hash in tx_hashes:
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+            for name in ("Pinged", "Counted"):
+                for event in self.probe.contract.events[name]().process_receipt(receipt, errors=DISCARD):
+                    rows.append(
+                        {
+                            "chain_id": 1337,
+                            "stream": "main",
+                            "contract_name": "IndexerProbe",
+                            "contract_address": self.probe.address,
+                            "event_name": name,
+                            "block_number": event["blockNumber"],
+                            "block_hash": "0x" + event["blockHash"].hex(),
+                            "tx_hash": "0x" + event["transactionHash"].hex(),
+                            "tx_index": event["transactionIndex"],
+                            "log_index": event["logIndex"],
+                            "args": {key: _json_arg(value) for key, value in event["args"].items()},
+                        }
+                    )
+        return sorted(rows, key=lambda row: (row["block_number"], row["log_index"]))
+
+
+@pytest.fixture
+def harness(w3: Web3, engine: Engine, probe: DeployedProbe) -> IndexerHarness:
+    return IndexerHarness(w3, engine, probe)
+
+
+def _json_arg(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
