@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 FUZZ_STEPS ?= 10000
 
-.PHONY: setup up down status test test-contracts test-python lint typecheck fuzz bench bench-gas bench-storage clean
+.PHONY: setup up down status test test-contracts test-python lint typecheck fuzz bench bench-gas bench-storage bench-backend clean
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,13 +40,16 @@ lint: setup
 fuzz: setup
 	$(BIN)/python -m devstack fuzz --steps $(FUZZ_STEPS)
 
-bench: bench-gas bench-storage
+bench: bench-gas bench-storage bench-backend
 
 bench-gas: setup
 	$(BIN)/python -m devstack bench gas
 
 bench-storage: setup
 	$(BIN)/python -m devstack bench storage
+
+bench-backend: setup
+	$(BIN)/python -m devstack bench backend
 
 clean:
 	rm -rf build .data reports .hypothesis .pytest_cache .mypy_cache .ruff_cache

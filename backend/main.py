@@ -8,11 +8,13 @@ from fastapi import FastAPI
 from backend.api.routes import health
 from backend.core.config import get_settings
 from backend.db import make_engine
+from backend.services.database import migrate
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = make_engine(get_settings().database_url)
+    migrate(app.state.engine)
     yield
     app.state.engine.dispose()
 

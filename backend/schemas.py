@@ -23,9 +23,15 @@ class IpfsHealth(ComponentHealth):
     version: str | None = None
 
 
+class IndexerHealth(ComponentHealth):
+    last_block: int | None = None
+    lag_blocks: int | None = None
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     chain: ChainHealth
     contracts: ContractsHealth
     ipfs: IpfsHealth
     database: ComponentHealth
+    indexer: IndexerHealth

@@ -11,15 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from web3 import HTTPProvider, Web3
 
 from backend.db import make_engine
 from backend.services.database import migrate
 from backend.services.indexer import FollowedContract, Indexer, IndexerConfig
 from devstack.results import record_results
-from devstack.services import LocalChain
+from devstack.services import LocalChain, LocalPostgres
 from devstack.settings import PROJECT_ROOT
 
 TRANSACTIONS = 30
@@ -57,28 +55,9 @@ def _events_per_s(w3: Web3, url: str, contract: FollowedContract) -> float:
     return stats.events / elapsed
 
 
-def _postgres_url(root: Path) -> tuple[str, Any] | None:
-    try:
-        import pgserver  # noqa: PLC0415 - optional: the benchmark also runs without it
-
-        server = pgserver.get_server(root / "pg", cleanup_mode="delete")
-    except Exception as error:  # noqa: BLE001 - reported, and the SQLite number still stands
-        print(f"PostgreSQL unavailable, measuring SQLite only: {error}")
-        return None
-    url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("CREATE DATABASE bench"))
-    admin.dispose()
-    return url.set(database="bench").render_as_string(hide_password=False), server
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="crowdbounty-bench-indexer-", dir="/tmp") as folder:
         root = Path(folder)
-        root.chmod(0o755)
-        (root / "xdg").mkdir(mode=0o700)
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(root / "xdg"))
         with LocalChain(root / "chain-root") as chain:
             w3 = Web3(HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 60}, exception_retry_configuration=None))
             w3.eth.default_account = w3.eth.accounts[0]
@@ -89,11 +68,9 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 "indexer_events_per_s": round(_events_per_s(w3, f"sqlite:///{root / 'bench.db'}", contract)),
             }
-            postgres = _postgres_url(root)
-            if postgres is not None:
-                url, server = postgres
+            with LocalPostgres() as postgres:
+                url = postgres.create_database("bench")
                 results["indexer_events_per_s_postgresql"] = round(_events_per_s(w3, url, contract))
-                server.cleanup()
     print(json.dumps(results, indent=2))
     record_results("backend", "indexer", results)
 

@@ -157,6 +157,7 @@ BENCHMARKS = {
         for part in ("challenge", "microtask")
     ],
     "storage": [Step("storage", [sys.executable, "-m", "bench.storage"])],
+    "backend": [Step("indexer", [sys.executable, "-m", "bench.backend_indexer"])],
 }
 
 

@@ -5,16 +5,23 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from devstack.errors import ServiceStartError
+from devstack.errors import DevstackError, ServiceStartError
 from devstack.process import ManagedProcess, ProcessRecord, free_port
 from devstack.settings import DEV_CHAIN_ID, DEV_MNEMONIC, PROJECT_ROOT, DevstackSettings
 from devstack.toolchain import LOCAL_CHAIN_PORT_VARIABLE, NODE_MODULES, write_atomically
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
 
 HEALTH_REQUEST_TIMEOUT_S = 2.0
 IPFS_CLI = NODE_MODULES / "ipfs" / "src" / "cli.js"
@@ -25,10 +32,12 @@ class Service:
     """A process of the stack and the check that says it is serving."""
 
     process: ManagedProcess
-    port: int
-    port_setting: str
     is_healthy: Callable[[], bool]
+    port: int | None = None
+    port_setting: str = ""
     prepare: Callable[[], None] = lambda: None
+    # Started only once the contracts are deployed (it reads the deployments file).
+    needs_deployment: bool = False
 
     @property
     def name(self) -> str:
@@ -203,7 +212,19 @@ def backend_service(settings: DevstackSettings) -> Service:
         process=_managed("backend", argv, settings, backend_environment(settings)),
         port=settings.backend_port,
         port_setting="CROWDBOUNTY_DEV_BACKEND_PORT",
+        # /health is green only when chain, contracts, IPFS, database and indexer all are.
         is_healthy=lambda: backend_answers(settings.backend_url),
+        needs_deployment=True,
+    )
+
+
+def indexer_service(settings: DevstackSettings) -> Service:
+    argv = [sys.executable, "-m", "backend.services.indexer"]
+    return Service(
+        process=_managed("indexer", argv, settings, backend_environment(settings)),
+        # It serves no port; its progress shows in the backend's /health, which waits for it.
+        is_healthy=lambda: True,
+        needs_deployment=True,
     )
 
 
@@ -219,7 +240,7 @@ def deploy_command(settings: DevstackSettings) -> tuple[list[str], dict[str, str
 
 def stack_services(settings: DevstackSettings) -> list[Service]:
     """In start order; stopped in reverse."""
-    return [chain_service(settings), ipfs_service(settings), backend_service(settings)]
+    return [chain_service(settings), ipfs_service(settings), indexer_service(settings), backend_service(settings)]
 
 
 def running_record(service: Service) -> ProcessRecord | None:
@@ -292,6 +313,54 @@ class LocalChain:
         self.process.stop(timeout_s=10)
 
     def __enter__(self) -> "LocalChain":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class LocalPostgres:
+    """A real PostgreSQL (PyPI `pgserver`) in a fresh /tmp folder, for tests and benchmarks.
+
+    pgserver opens every parent folder of its data directory to everyone when run as root,
+    so the data lives under /tmp, never under the project or /root.
+    """
+
+    def __init__(self) -> None:
+        self._root = Path(tempfile.mkdtemp(prefix="crowdbounty-pg-", dir="/tmp"))
+        self._server: PostgresServer | None = None
+
+    def start(self) -> None:
+        runtime_dir = self._root / "xdg"
+        runtime_dir.mkdir(mode=0o700)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))  # silences a pgserver warning
+        from pgserver.postgres_server import get_server  # noqa: PLC0415 - heavy; only tests and benchmarks need it
+
+        self._server = get_server(self._root / "data", cleanup_mode="delete")
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL of the server's `postgres` database."""
+        if self._server is None:
+            raise DevstackError("LocalPostgres is not started")
+        url = make_url(self._server.get_uri()).set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database; returns its SQLAlchemy URL."""
+        admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> "LocalPostgres":
         self.start()
         return self
 

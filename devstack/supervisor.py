@@ -141,24 +141,27 @@ class Supervisor:
             service.process.pid_file.unlink(missing_ok=True)
 
     def _start_service(self, service: Service) -> None:
-        ensure_port_free(self.settings.host, service.port, service.name, service.port_setting)
+        if service.port is not None:
+            ensure_port_free(self.settings.host, service.port, service.name, service.port_setting)
         service.prepare()
         service.process.start()
 
-    def _start_all(self) -> None:
-        chain, ipfs, backend = self.services
-        # Chain and IPFS start side by side; deployment needs the chain, the backend both.
-        for service in (chain, ipfs):
+    def _start_together(self, services: list[Service]) -> None:
+        for service in services:
             print(f"Starting {service.name}...", flush=True)
             self._start_service(service)
-        for service in (chain, ipfs):
+        for service in services:
             service.process.wait_healthy(service.is_healthy, self.settings.start_timeout_s)
             print(f"  {service.name} is healthy", flush=True)
+
+    def _start_all(self) -> None:
+        # What needs no deployment (chain, IPFS) starts side by side; then the contracts are
+        # deployed; then the rest starts in order (the backend's health waits for the indexer).
+        self._start_together([s for s in self.services if not s.needs_deployment])
         self._deploy()
-        print(f"Starting {backend.name}...", flush=True)
-        self._start_service(backend)
-        backend.process.wait_healthy(backend.is_healthy, self.settings.start_timeout_s)
-        print(f"  {backend.name} is healthy", flush=True)
+        for service in self.services:
+            if service.needs_deployment:
+                self._start_together([service])
 
     def _deploy(self) -> None:
         print("Deploying contracts (reusing a deployment already on this chain)...", flush=True)
@@ -205,7 +208,7 @@ class Supervisor:
                 self._write_state("restarting", restarting=service.name, **self._summary())
                 self._start_service(service)
                 service.process.wait_healthy(service.is_healthy, self.settings.start_timeout_s)
-                if service is self.services[0]:
+                if service.name == "chain":
                     self._deploy()  # the chain persists, so this only confirms the contracts are there
                 print(f"  {service.name} is healthy again", flush=True)
                 self._write_state("ready", **self._summary())
@@ -257,7 +260,7 @@ class Supervisor:
         print(f"stack: {status['state']} (supervisor pid {status['supervisor_pid']})")
         for name, info in status["services"].items():
             health = "healthy" if info["healthy"] else ("running, not healthy" if info["pid"] else "stopped")
-            print(f"  {name:<8} port {info['port']:<6} pid {info['pid']!s:<8} {health}")
+            print(f"  {name:<8} port {info['port']!s:<6} pid {info['pid']!s:<8} {health}")
 
     # --- summary --------------------------------------------------------------------
 
@@ -309,6 +312,7 @@ def up_detached(settings: DevstackSettings, timeout_s: float) -> int:
     supervisor.state_file.unlink(missing_ok=True)
     log_file = settings.run_dir / "supervisor.log"
     with log_file.open("ab") as log:
+        this_run_starts_at = log.tell()
         process = subprocess.Popen(
             [sys.executable, "-m", "devstack", "up"],
             cwd=PROJECT_ROOT,
@@ -323,7 +327,9 @@ def up_detached(settings: DevstackSettings, timeout_s: float) -> int:
             print(f"error: the stack did not come up. {log_file} ends:\n{log_tail(log_file)}", file=sys.stderr)
             return 1
         if supervisor.read_state().get("status") == "ready":
-            print(log_tail(log_file))
+            with log_file.open("rb") as log:
+                log.seek(this_run_starts_at)
+                print(log.read().decode(errors="replace"), end="")
             return 0
         time.sleep(0.2)
     supervisor.down()

@@ -1,14 +1,17 @@
-"""Health of what the backend depends on: the chain, the deployed contracts, IPFS, the database."""
+"""Health of what the backend depends on: the chain, the deployed contracts, IPFS, the database
+and the indexer (how far it has come)."""
 
 import asyncio
 
 import httpx
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from web3 import AsyncHTTPProvider, AsyncWeb3
 
 from backend.core.config import Settings
 from backend.errors import CrowdbountyError
-from backend.schemas import ChainHealth, ComponentHealth, ContractsHealth, HealthOut, IpfsHealth
+from backend.models import IndexerCursor
+from backend.schemas import ChainHealth, ComponentHealth, ContractsHealth, HealthOut, IndexerHealth, IpfsHealth
 from backend.services.deployments import load_deployments
 
 
@@ -50,21 +53,33 @@ async def _ipfs(settings: Settings) -> IpfsHealth:
         return IpfsHealth(ok=False, detail=f"{settings.ipfs_api_url} does not answer: {_describe(error)}")
 
 
-def _database(engine: Engine) -> ComponentHealth:
+def _database_and_indexer(
+    engine: Engine, settings: Settings, chain: ChainHealth
+) -> tuple[ComponentHealth, IndexerHealth]:
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return ComponentHealth(ok=True)
+        with Session(engine) as session:
+            cursor = session.get(IndexerCursor, (chain.chain_id, settings.indexer_stream)) if chain.ok else None
     except Exception as error:  # noqa: BLE001 - any database failure means "unhealthy", with its reason
-        return ComponentHealth(ok=False, detail=_describe(error))
+        return ComponentHealth(ok=False, detail=_describe(error)), IndexerHealth(
+            ok=False, detail="database unavailable"
+        )
+    if cursor is None:
+        detail = "the indexer has not indexed any block of this chain yet" if chain.ok else "chain unavailable"
+        return ComponentHealth(ok=True), IndexerHealth(ok=False, detail=detail)
+    lag = max(0, (chain.block_number or 0) - cursor.last_block)
+    return ComponentHealth(ok=True), IndexerHealth(ok=True, last_block=cursor.last_block, lag_blocks=lag)
 
 
 async def check_health(settings: Settings, engine: Engine) -> HealthOut:
     """Check every dependency at once; each has its own short timeout."""
-    (chain, contracts), ipfs, database = await asyncio.gather(
-        _chain_and_contracts(settings), _ipfs(settings), asyncio.to_thread(_database, engine)
-    )
-    healthy = chain.ok and contracts.ok and ipfs.ok and database.ok
+    (chain, contracts), ipfs = await asyncio.gather(_chain_and_contracts(settings), _ipfs(settings))
+    database, indexer = await asyncio.to_thread(_database_and_indexer, engine, settings, chain)
+    healthy = all(part.ok for part in (chain, contracts, ipfs, database, indexer))
     return HealthOut(
-        status="ok" if healthy else "degraded", chain=chain, contracts=contracts, ipfs=ipfs, database=database
+        status="ok" if healthy else "degraded",
+        chain=chain,
+        contracts=contracts,
+        ipfs=ipfs,
+        database=database,
+        indexer=indexer,
     )

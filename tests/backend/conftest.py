@@ -2,11 +2,8 @@
 file AND on a real PostgreSQL (pgserver); contracts are deployed on the session's Ganache."""
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -14,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, select
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
@@ -24,7 +20,7 @@ from backend.db import make_engine
 from backend.models import ChainEvent, IndexerCursor
 from backend.services.database import migrate
 from backend.services.indexer import FollowedContract, Indexer, IndexerConfig, Projection
-from devstack.services import LocalChain
+from devstack.services import LocalChain, LocalPostgres
 from devstack.settings import PROJECT_ROOT
 
 PROBE_ARTIFACT = PROJECT_ROOT / "build" / "contracts" / "IndexerProbe.json"
@@ -32,36 +28,22 @@ PROBE_ARTIFACT = PROJECT_ROOT / "build" / "contracts" / "IndexerProbe.json"
 
 @dataclass
 class PostgresServer:
-    url: str | None
+    server: LocalPostgres | None
     failure: str | None
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL 16 (pgserver) in a /tmp folder, deleted at the end of the session."""
-    runtime_dir = Path(tempfile.mkdtemp(prefix="crowdbounty-xdg-", dir="/tmp"))
-    runtime_dir.chmod(0o700)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    server = LocalPostgres()
     try:
-        import pgserver  # noqa: PLC0415 - only when a PostgreSQL test runs
-
-        server = pgserver.get_server(tempfile.mkdtemp(prefix="crowdbounty-pg-", dir="/tmp"), cleanup_mode="delete")
+        server.start()
     except Exception as error:  # noqa: BLE001 - any failure becomes the skip reason of every PostgreSQL test
+        server.stop()
         yield PostgresServer(None, f"{type(error).__name__}: {error}")
         return
-    url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
-    yield PostgresServer(url.render_as_string(hide_password=False), None)
-    server.cleanup()
-    shutil.rmtree(runtime_dir, ignore_errors=True)
-
-
-def _new_postgres_database(server_url: str) -> str:
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    yield PostgresServer(server, None)
+    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -70,9 +52,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'backend.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    if server.url is None:
+    if server.server is None:
         pytest.skip(f"!!! PostgreSQL COULD NOT START, PostgreSQL tests skipped: {server.failure}")
-    return _new_postgres_database(server.url)
+    return server.server.create_database(f"test_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

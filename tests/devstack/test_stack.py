@@ -107,6 +107,7 @@ def test_up_reports_every_component_healthy(stack: Stack) -> None:
     assert body["chain"]["chain_id"] == 1337
     assert set(body["contracts"]["addresses"]) == {"ChallengeEscrow", "MicrotaskEscrow"}
     assert body["ipfs"]["ok"] and body["database"]["ok"]
+    assert body["indexer"]["ok"] and body["indexer"]["last_block"] >= 0
 
 
 def test_down_stops_exactly_the_started_processes(stack: Stack) -> None:
@@ -141,7 +142,7 @@ def test_up_again_keeps_chain_state_and_reuses_deployment(stack: Stack) -> None:
     assert stack.health().status_code == 200
 
 
-@pytest.mark.parametrize("service", ["chain", "ipfs", "backend"])
+@pytest.mark.parametrize("service", ["chain", "ipfs", "indexer", "backend"])
 def test_service_killed_with_sigkill_is_restarted(stack: Stack, service: str) -> None:
     stack.up()
     old_pid = stack.pids()[service]

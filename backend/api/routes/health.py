@@ -1,4 +1,4 @@
-"""GET /health: is the backend able to serve (chain, contracts, IPFS, database)?"""
+"""GET /health: is the backend able to serve (chain, contracts, IPFS, database, indexer)?"""
 
 from fastapi import APIRouter, Response, status
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["health"])
     responses={503: {"model": HealthOut, "description": "A dependency is down; its `detail` says which and why."}},
 )
 async def health(settings: SettingsDep, engine: EngineDep, response: Response) -> HealthOut:
-    """Report the chain, the deployed contracts, IPFS and the database; 503 unless all are fine."""
+    """Report the chain, the deployed contracts, IPFS, the database and the indexer; 503 unless all are fine."""
     report = await check_health(settings, engine)
     if report.status != "ok":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
