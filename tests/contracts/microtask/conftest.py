@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from brownie import accounts, chain
 from eth_account import Account
-from microtask_helpers import ETH, MNEMONIC, batch_params, escrowed, sign_voucher, task_hash, task_tree
+from microtask_helpers import ETH, MNEMONIC, TASK_COUNT, batch_params, escrowed, sign_voucher, task_hash, task_tree
 
 Account.enable_unaudited_hdwallet_features()
 

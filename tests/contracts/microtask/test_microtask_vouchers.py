@@ -148,7 +148,7 @@ def test_redeem_after_close_reverts(escrow, batch, workers, requester, voucher):
     sleep(10 * 86400 + 7 * 86400)
     escrow.closeBatch(batch, {"from": requester})
     w = workers[0]
-    with brownie.reverts(error("WrongBatchState(uint8,uint8,uint8)", batch, CLOSED, 1)):
+    with brownie.reverts(error("WrongBatchState(uint256,uint8,uint8)", batch, CLOSED, 1)):
         escrow.redeemVoucher(batch, w, REWARD, voucher(batch, w, REWARD), {"from": w})
 
 
