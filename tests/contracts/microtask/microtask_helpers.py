@@ -169,3 +169,24 @@ def now() -> int:
     return int(chain.time())
 
 
+
+
+def pure_python_state_machine() -> Any:
+    """Brownie's `state_machine`, from the pure-Python module shipped in the same wheel.
+
+    The mypyc-compiled `brownie.test.stateful` of eth-brownie 1.22.2 fails every run with
+    "TypeError: brownie.test.stateful._BrownieStateMachine object expected; got
+    ...BrownieStateMachine" (a compiled native class cannot be subclassed at run time), so
+    load `stateful.py` itself, the same way TOOLCHAIN.md works around the coverage helpers.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    import brownie.test
+
+    source = Path(brownie.test.__file__).with_name("stateful.py")
+    spec = importlib.util.spec_from_file_location("brownie_stateful_pure", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.state_machine
