@@ -79,6 +79,11 @@ class MicrotaskMachine:
         self.withdrawn: dict[str, int] = {}
         self.reclaimed = 0
         self.base_balance = self.escrow.balance() - TOTAL  # other examples' leftovers (none: reverted)
+        # Start from a live batch: every worker holds a voucher, two results await review.
+        for w in self.workers:
+            self._sign(str(w), R)
+        self._submit(0, 0)
+        self._submit(1, 1)
 
     # ------------------------------------------------------------ helpers
 
@@ -126,17 +131,18 @@ class MicrotaskMachine:
 
     def rule_sign_voucher(self, st_worker: int, st_amount: int) -> None:
         self._step()
-        w = str(self.workers[st_worker])
+        self._sign(str(self.workers[st_worker]), st_amount)
+
+    def _sign(self, w: str, amount: int) -> None:
         latest = self.vouchers[w][-1][0] if self.vouchers[w] else 0
-        cumulative = latest + st_amount
-        signature = sign_voucher(self.key, chain.id, self.escrow.address, self.batch, w, cumulative)
-        self.vouchers[w].append((cumulative, signature))
+        signature = sign_voucher(self.key, chain.id, self.escrow.address, self.batch, w, latest + amount)
+        self.vouchers[w].append((latest + amount, signature))
 
     def rule_redeem_latest(self, st_worker: int) -> None:
         self._step()
         w = str(self.workers[st_worker])
-        if not self.vouchers[w]:
-            return
+        if not self.vouchers[w] or self.vouchers[w][-1][0] <= self.redeemed[w]:
+            self._sign(w, R)
         cumulative, signature = self.vouchers[w][-1]
         delta = cumulative - self.redeemed[w]
         ok = not self.closed and delta > 0 and delta <= self.available
@@ -168,6 +174,9 @@ class MicrotaskMachine:
 
     def rule_submit(self, st_worker: int, st_task: int) -> None:
         self._step()
+        self._submit(st_worker, st_task)
+
+    def _submit(self, st_worker: int, st_task: int) -> None:
         w = str(self.workers[st_worker])
         in_time = self._before(self.closes_at)
         ok: bool | None = (
@@ -194,7 +203,7 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((PENDING,), st_pick)
         if picked is None:
-            return
+            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
         (task, w), sub = picked
         if st_flag:
             self._attempt(True, self.escrow.approveResult, self.batch, task, w, {"from": self.requester})
@@ -214,7 +223,7 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((PENDING,), st_pick)
         if picked is None:
-            return
+            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
         (task, w), sub = picked
         before = self._before(sub["deadline"])
         ok = None if before is None else not before
@@ -228,7 +237,7 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((REJECTED,), st_pick)
         if picked is None:
-            return
+            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
         (task, w), sub = picked
         ok = self._before(sub["deadline"])
         tx = self._attempt(ok, self.escrow.disputeRejection, self.batch, task, {"from": w, "value": R})
@@ -240,7 +249,7 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((REJECTED,), st_pick)
         if picked is None:
-            return
+            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
         (task, w), sub = picked
         before = self._before(sub["deadline"])
         ok = None if before is None else not before
@@ -254,7 +263,7 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((DISPUTED,), st_pick)
         if picked is None:
-            return
+            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
         (task, w), sub = picked
         ok = self._before(sub["deadline"])
         tx = self._attempt(ok, self.escrow.ruleDispute, self.batch, task, w, st_flag, {"from": self.arbiter})
@@ -274,7 +283,7 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((DISPUTED,), st_pick)
         if picked is None:
-            return
+            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
         (task, w), sub = picked
         before = self._before(sub["deadline"])
         ok = None if before is None else not before
