@@ -78,19 +78,19 @@ contract MicrotaskEscrow is EscrowFunds, MicrotaskEIP712 {
 
     /// @notice A funded batch. Slots 0 and 1 are all a redemption reads.
     struct Batch {
-        // slot 0
+        // gas: slot 0 packs everything a redemption checks (signer, state) into one read
         address requester;
         uint40 expiry;
         uint32 reviewWindow;
         BatchState state;
         QualificationKind qualificationKind;
-        // slot 1
+        // gas: slot 1 is the only batch slot a redemption writes; uint96 amounts share it with the token
         address token;
         uint96 available; // escrow neither paid, reserved for on-chain results, nor reclaimed
-        // slot 2
+        // slot 2: slow path only
         address arbiter;
         uint96 reward;
-        // slots 3-5
+        // slots 3-5; taskCount and assignmentDuration are emitted, not stored (gas: one slot less per batch)
         bytes32 taskRoot;
         bytes32 manifestHash; // keccak256(bytes(manifestCid))
         bytes32 qualification;
@@ -98,6 +98,7 @@ contract MicrotaskEscrow is EscrowFunds, MicrotaskEIP712 {
 
     /// @notice A result posted on chain; `deadline` is the end of the current state's window.
     struct Submission {
+        // gas: one slot; batch, task and worker are the mapping keys, the result hash is only emitted
         uint40 deadline;
         SubmissionState state;
     }
@@ -270,7 +271,7 @@ contract MicrotaskEscrow is EscrowFunds, MicrotaskEIP712 {
         b.qualificationKind = p.qualificationKind;
         b.token = p.token;
         b.available = uint96(total);
-        if (p.arbiter != address(0)) b.arbiter = p.arbiter; // gas: skip zero writes
+        b.arbiter = p.arbiter;
         b.reward = p.reward;
         b.taskRoot = p.taskRoot;
         b.manifestHash = manifestHash;
