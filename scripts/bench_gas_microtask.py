@@ -19,7 +19,7 @@ from brownie import MicrotaskEscrow, accounts, chain
 from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "contracts" / "microtask"))
-from microtask_helpers import (  # noqa: E402
+from microtask_helpers import (
     ETH,
     MNEMONIC,
     ZERO32,
@@ -29,7 +29,7 @@ from microtask_helpers import (  # noqa: E402
     task_tree,
 )
 
-from devstack.results import record_results  # noqa: E402
+from devstack.results import record_results
 
 TASKS = 1_000
 WORKERS = 10
@@ -83,7 +83,9 @@ def _requester_key() -> str:
     return Account.from_mnemonic(MNEMONIC, account_path="m/44'/60'/0'/0/0").key.hex()
 
 
-def bench_vouchers(escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str) -> dict[str, int]:
+def bench_vouchers(
+    escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str
+) -> dict[str, int]:
     batch_id, fund_tx = _fund(escrow, requester, tasks, arbiter)
     key = _requester_key()
     per_worker = TASKS // WORKERS * REWARD
@@ -131,7 +133,13 @@ def bench_slow_path(escrow: Any, requester: Any, workers: list[Any], arbiter: An
 
     def submit(worker: Any, index: int) -> Any:
         return escrow.submitResult(
-            batch_id, index, task_hash(index), task_hash(100 + index), tasks.proof(index), b"", {"from": worker}
+            batch_id,
+            index,
+            task_hash(index),
+            task_hash(100 + index),
+            tasks.proof(index),
+            b"",
+            {"from": worker},
         )
 
     w0, w1, w2, w3 = workers[:4]
@@ -191,5 +199,6 @@ def main() -> None:
     print("-" * (width + 14))
     for name, value in results.items():
         print(f"{name:<{width}}  {value:>12,}")
-    verdict = "meets" if results["gas_per_paid_task_1000x10"] <= GOAL else "MISSES"
-    print(f"\ngas_per_paid_task_1000x10 = {results['gas_per_paid_task_1000x10']:,} ({verdict} the goal of {GOAL:,})")
+    per_task = results["gas_per_paid_task_1000x10"]
+    verdict = "meets" if per_task <= GOAL else "MISSES"
+    print(f"\ngas_per_paid_task_1000x10 = {per_task:,} ({verdict} the goal of {GOAL:,})")

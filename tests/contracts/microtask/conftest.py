@@ -1,11 +1,23 @@
 """Fixtures for the micro-task escrow tests (run with `--network dev-microtask`)."""
 
+# Pytest fixtures arrive as positional parameters; many per test is normal here.
+# ruff: noqa: PLR0917
+
 from typing import Any
 
 import pytest
 from brownie import accounts, chain
 from eth_account import Account
-from microtask_helpers import ETH, MNEMONIC, TASK_COUNT, batch_params, escrowed, sign_voucher, task_hash, task_tree
+from microtask_helpers import (
+    ETH,
+    MNEMONIC,
+    TASK_COUNT,
+    batch_params,
+    escrowed,
+    sign_voucher,
+    task_hash,
+    task_tree,
+)
 
 Account.enable_unaudited_hdwallet_features()
 

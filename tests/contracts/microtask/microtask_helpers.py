@@ -4,10 +4,13 @@ Everything here follows the encodings documented in contracts/MicrotaskEscrow.so
 docs/microtask.md, so the backend can build the same vouchers and trees.
 """
 
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import brownie.test
 from brownie import accounts, chain
 from eth_abi import decode, encode
 from eth_account import Account
@@ -51,7 +54,9 @@ def domain(chain_id: int, contract: str) -> dict[str, Any]:
     }
 
 
-def sign_voucher(key: str, chain_id: int, contract: str, batch_id: int, worker: str, cumulative: int) -> bytes:
+def sign_voucher(  # noqa: PLR0917 - the domain, then the voucher fields in type order
+    key: str, chain_id: int, contract: str, batch_id: int, worker: str, cumulative: int
+) -> bytes:
     """The requester's 65-byte signature over Voucher(batchId, worker, cumulativeAmount)."""
     message = {"batchId": batch_id, "worker": str(worker), "cumulativeAmount": cumulative}
     signed = Account.sign_typed_data(key, domain(chain_id, contract), VOUCHER_TYPES, message)
@@ -130,7 +135,9 @@ def error(signature: str, *values: Any) -> str:
     """A custom error as Brownie 1.22 prints it: "Name: v1, v2" (decoded values, str())."""
     name, _, args = signature.partition("(")
     types = [t for t in args.rstrip(")").split(",") if t]
-    decoded = decode(types, encode(types, [str(v) if t == "address" else v for t, v in zip(types, values)]))
+    decoded = decode(
+        types, encode(types, [str(v) if t == "address" else v for t, v in zip(types, values, strict=True)])
+    )
     return f"{name}: {', '.join(str(v) for v in decoded)}"
 
 
@@ -169,8 +176,6 @@ def now() -> int:
     return int(chain.time())
 
 
-
-
 def pure_python_state_machine() -> Any:
     """Brownie's `state_machine`, from the pure-Python module shipped in the same wheel.
 
@@ -179,11 +184,6 @@ def pure_python_state_machine() -> Any:
     ...BrownieStateMachine" (a compiled native class cannot be subclassed at run time), so
     load `stateful.py` itself, the same way TOOLCHAIN.md works around the coverage helpers.
     """
-    import importlib.util
-    from pathlib import Path
-
-    import brownie.test
-
     source = Path(brownie.test.__file__).with_name("stateful.py")
     spec = importlib.util.spec_from_file_location("brownie_stateful_pure", source)
     assert spec is not None and spec.loader is not None

@@ -1,8 +1,11 @@
 """Funding a batch: terms stored and emitted, parameters checked, hostile tokens."""
 
+# Pytest fixtures arrive as positional parameters; many per test is normal here.
+
 import brownie
 import pytest
 from brownie import chain
+from eth_utils import keccak
 from microtask_helpers import (
     BONUS_POOL,
     ETH,
@@ -15,14 +18,13 @@ from microtask_helpers import (
     error,
     task_tree,
 )
-from eth_utils import keccak
 
 OPEN = 1
 TOTAL = REWARD * TASK_COUNT + BONUS_POOL
 
 
 def test_fund_eth_batch_stores_terms_and_holds_escrow(escrow, fund, requester, arbiter):
-    batch_id, tx = fund()
+    batch_id, _ = fund()
     assert batch_id == 1 == escrow.batchCount()
     assert escrow.balance() == TOTAL
     b = escrow.getBatch(batch_id)
@@ -56,7 +58,7 @@ def test_fund_emits_every_term(fund, requester, arbiter):
 def test_fund_erc20_batch_pulls_tokens(escrow, fund, token, requester):
     token.approve(escrow, TOTAL, {"from": requester})
     before = token.balanceOf(requester)
-    batch_id, tx = fund(token=token.address)
+    _, tx = fund(token=token.address)
     assert token.balanceOf(escrow) == TOTAL
     assert before - token.balanceOf(requester) == TOTAL
     assert tx.events["BatchFunded"]["token"] == token
@@ -146,6 +148,6 @@ def test_fund_rejects_escrow_above_uint96(escrow, requester):
 
 
 def test_domain_matches_eip712_spec(escrow):
-    fields, name, version, chain_id, contract, salt, extensions = escrow.eip712Domain()
+    fields, name, version, chain_id, contract, _, _ = escrow.eip712Domain()
     assert (name, version, chain_id, contract) == ("Crowdbounty MicrotaskEscrow", "1", chain.id, escrow)
     assert fields == "0x0f"

@@ -1,5 +1,8 @@
 """Slow path: results posted on chain, auto-approval, bonded rejection, dispute, ruling."""
 
+# Pytest fixtures arrive as positional parameters; many per test is normal here.
+# ruff: noqa: PLR0917
+
 import brownie
 import pytest
 from brownie import chain
@@ -290,7 +293,9 @@ def test_ruling_after_deadline_reverts(escrow, disputed, workers, arbiter):
     assert state(escrow, disputed, 0, workers[0]) == DISPUTED
 
 
-def test_silent_arbiter_pays_worker_and_returns_bonds(escrow, disputed, requester, workers, stranger, arbiter):
+def test_silent_arbiter_pays_worker_and_returns_bonds(
+    escrow, disputed, requester, workers, stranger, arbiter
+):
     w = workers[0]
     with brownie.reverts(**window("WindowOpen", disputed, deadline_of(escrow, disputed, 0, w))):
         escrow.settleExpiredDispute(disputed, 0, w, {"from": stranger})
@@ -315,8 +320,6 @@ def test_erc20_slow_path_with_bonds(escrow, fund, token, requester, workers, arb
     before = token.balanceOf(w)
     escrow.withdraw(token, {"from": w})
     assert token.balanceOf(w) - before == REWARD + DISPUTE_BOND + REJECT_BOND - FEE
-
-
 
 
 def test_contract_worker_cannot_reenter_withdraw(escrow, batch, ReentrantReceiver, requester, tasks):

@@ -12,6 +12,9 @@ Step budget: CROWDBOUNTY_FUZZ_STEPS (default 200), in runs of at most 50 steps; 
 steps actually executed go to bench/results/fuzz.json, section "microtask".
 """
 
+# Pytest fixtures arrive as positional parameters; many per test is normal here.
+# ruff: noqa: PLR0917
+
 import os
 from typing import Any
 
@@ -55,7 +58,16 @@ class MicrotaskMachine:
     st_flag = strategy("bool")
     st_party = strategy("uint8", max_value=4)
 
-    def __init__(cls, escrow: Any, requester: Any, workers: list[Any], arbiter: Any, key: str, tasks: Any) -> None:
+    # Brownie calls __init__ once, as a class method, with the state_machine() arguments.
+    def __init__(
+        cls,  # noqa: N805
+        escrow: Any,
+        requester: Any,
+        workers: list[Any],
+        arbiter: Any,
+        key: str,
+        tasks: Any,
+    ) -> None:
         cls.escrow = escrow
         cls.requester = requester
         cls.workers = workers
@@ -168,7 +180,9 @@ class MicrotaskMachine:
         if not self.vouchers[w]:
             return
         cumulative, signature = self.vouchers[w][-1]
-        self._attempt(False, self.escrow.redeemVoucher, self.batch, other, cumulative, signature, {"from": other})
+        self._attempt(
+            False, self.escrow.redeemVoucher, self.batch, other, cumulative, signature, {"from": other}
+        )
 
     # ------------------------------------------------------------ slow path
 
@@ -197,13 +211,17 @@ class MicrotaskMachine:
         )
         if tx is not None:
             self.available -= R
-            self.subs[(st_task, w)] = {"state": PENDING, "deadline": tx.events["ResultSubmitted"]["reviewDeadline"]}
+            self.subs[(st_task, w)] = {
+                "state": PENDING,
+                "deadline": tx.events["ResultSubmitted"]["reviewDeadline"],
+            }
 
     def rule_requester_answers(self, st_pick: int, st_flag: bool) -> None:
         self._step()
         picked = self._pick((PENDING,), st_pick)
         if picked is None:
-            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            return
         (task, w), sub = picked
         if st_flag:
             self._attempt(True, self.escrow.approveResult, self.batch, task, w, {"from": self.requester})
@@ -213,7 +231,13 @@ class MicrotaskMachine:
             return
         ok = self._before(sub["deadline"])
         tx = self._attempt(
-            ok, self.escrow.rejectResult, self.batch, task, w, task_hash(7), {"from": self.requester, "value": 2 * R}
+            ok,
+            self.escrow.rejectResult,
+            self.batch,
+            task,
+            w,
+            task_hash(7),
+            {"from": self.requester, "value": 2 * R},
         )
         if tx is not None:
             sub["state"] = REJECTED
@@ -223,7 +247,8 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((PENDING,), st_pick)
         if picked is None:
-            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            return
         (task, w), sub = picked
         before = self._before(sub["deadline"])
         ok = None if before is None else not before
@@ -237,7 +262,8 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((REJECTED,), st_pick)
         if picked is None:
-            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            return
         (task, w), sub = picked
         ok = self._before(sub["deadline"])
         tx = self._attempt(ok, self.escrow.disputeRejection, self.batch, task, {"from": w, "value": R})
@@ -249,7 +275,8 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((REJECTED,), st_pick)
         if picked is None:
-            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            return
         (task, w), sub = picked
         before = self._before(sub["deadline"])
         ok = None if before is None else not before
@@ -263,7 +290,8 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((DISPUTED,), st_pick)
         if picked is None:
-            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            return
         (task, w), sub = picked
         ok = self._before(sub["deadline"])
         tx = self._attempt(ok, self.escrow.ruleDispute, self.batch, task, w, st_flag, {"from": self.arbiter})
@@ -283,11 +311,14 @@ class MicrotaskMachine:
         self._step()
         picked = self._pick((DISPUTED,), st_pick)
         if picked is None:
-            return self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            self._submit(st_pick % len(self.workers), st_pick % COUNT)
+            return
         (task, w), sub = picked
         before = self._before(sub["deadline"])
         ok = None if before is None else not before
-        tx = self._attempt(ok, self.escrow.settleExpiredDispute, self.batch, task, w, {"from": self.requester})
+        tx = self._attempt(
+            ok, self.escrow.settleExpiredDispute, self.batch, task, w, {"from": self.requester}
+        )
         if tx is not None:
             sub["state"] = APPROVED
             self._credit(w, R + R)
@@ -351,9 +382,7 @@ class MicrotaskMachine:
 
     def invariant_requester_never_takes_a_workers_due(self) -> None:
         paid_out = sum(self.redeemed.values())
-        reserved_or_approved = sum(
-            R for s in self.subs.values() if s["state"] in (*OPEN_STATES, APPROVED)
-        )
+        reserved_or_approved = sum(R for s in self.subs.values() if s["state"] in (*OPEN_STATES, APPROVED))
         assert self.reclaimed + paid_out + reserved_or_approved + self.available <= TOTAL
 
 

@@ -1,5 +1,8 @@
 """Fast path: cumulative EIP-712 vouchers and Merkle settlement claims."""
 
+# Pytest fixtures arrive as positional parameters; many per test is normal here.
+# ruff: noqa: PLR0917
+
 import brownie
 from brownie import accounts, chain
 from eth_account import Account
@@ -254,9 +257,7 @@ def test_settlement_and_vouchers_share_the_cumulative_ledger(escrow, batch, requ
 def test_settlement_claim_with_wrong_amount_reverts(escrow, batch, requester, workers):
     w = workers[0]
     tree = _settle(escrow, batch, requester, [(str(w), REWARD), (str(workers[1]), REWARD)])
-    with brownie.reverts(
-        error("InvalidSettlementProof(uint256,address,uint256)", batch, w, 2 * REWARD)
-    ):
+    with brownie.reverts(error("InvalidSettlementProof(uint256,address,uint256)", batch, w, 2 * REWARD)):
         escrow.claimSettlement(batch, w, 2 * REWARD, tree.proof(0), {"from": w})
 
 
