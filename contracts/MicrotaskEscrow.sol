@@ -512,8 +512,8 @@ contract MicrotaskEscrow is EscrowFunds, MicrotaskEIP712 {
         uint256 requesterBond = REJECT_BOND_MULTIPLE * reward;
         uint256 workerBond = DISPUTE_BOND_MULTIPLE * reward;
         uint256 fee = (reward * ARBITER_FEE_BPS) / 10_000;
-        uint256 toWorker;
-        uint256 toRequester;
+        uint256 toWorker = 0;
+        uint256 toRequester = 0;
         if (workerWins) {
             s.state = SubmissionState.Approved;
             toWorker = reward + workerBond + requesterBond - fee;

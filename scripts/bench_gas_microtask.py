@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from brownie import MicrotaskEscrow, accounts, chain
+from brownie import MicrotaskEscrow, TestToken, accounts, chain
 from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "contracts" / "microtask"))
@@ -40,9 +40,9 @@ LIFETIME = 10 * 86_400
 GOAL = 1_000
 
 
-def _params(task_root: bytes, arbiter: str, task_count: int = TASKS) -> tuple[Any, ...]:
+def _params(task_root: bytes, arbiter: str, task_count: int = TASKS, token: str = ETH) -> tuple[Any, ...]:
     return (
-        ETH,
+        token,
         REWARD,
         task_count,
         0,
@@ -103,6 +103,30 @@ def bench_vouchers(
         "voucher_close_batch_gas": close_tx.gas_used,
         "voucher_total_gas_1000x10": total,
         "voucher_gas_per_paid_task_1000x10": total // TASKS,
+    }
+
+
+def bench_erc20_vouchers(
+    escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str
+) -> dict[str, int]:
+    """The voucher scenario in an ERC-20 (workers hold none of it before: a worst case)."""
+    token = TestToken.deploy({"from": requester})
+    token.mint(requester, REWARD * TASKS, {"from": requester})
+    token.approve(escrow, REWARD * TASKS, {"from": requester})
+    fund_tx = escrow.fundBatch(_params(tasks.root, arbiter, token=token.address), {"from": requester})
+    batch_id = fund_tx.return_value
+    key = _requester_key()
+    per_worker = TASKS // WORKERS * REWARD
+    redeem_gas = []
+    for w in workers:
+        signature = sign_voucher(key, chain.id, escrow.address, batch_id, str(w), per_worker)
+        redeem_gas.append(escrow.redeemVoucher(batch_id, w, per_worker, signature, {"from": w}).gas_used)
+    close_tx = _close(escrow, batch_id, requester)
+    total = fund_tx.gas_used + sum(redeem_gas) + close_tx.gas_used
+    return {
+        "erc20_voucher_fund_batch_gas": fund_tx.gas_used,
+        "erc20_voucher_redeem_gas_mean": sum(redeem_gas) // len(redeem_gas),
+        "erc20_voucher_gas_per_paid_task_1000x10": total // TASKS,
     }
 
 
@@ -188,6 +212,7 @@ def main() -> None:
     results: dict[str, int] = {"deploy_gas": escrow.tx.gas_used}
     results |= bench_vouchers(escrow, requester, workers, tasks, str(arbiter))
     results |= bench_merkle(escrow, requester, workers, tasks, str(arbiter))
+    results |= bench_erc20_vouchers(escrow, requester, workers, tasks, str(arbiter))
     results |= bench_slow_path(escrow, requester, workers, arbiter)
     best = min(results["voucher_total_gas_1000x10"], results["merkle_total_gas_1000x10"])
     results["gas_per_paid_task_1000x10"] = best // TASKS

@@ -332,3 +332,19 @@ def test_contract_worker_cannot_reenter_withdraw(escrow, batch, ReentrantReceive
     assert worker.lastCallbackSucceeded() is False
     assert worker.balance() == REWARD
     assert escrow.withdrawable(ETH, worker) == 0
+
+
+def test_qualification_signature_does_not_replay_on_another_batch(escrow, fund, workers, keys, submit):
+    qualifier = b"\x00" * 12 + bytes.fromhex(workers[2].address[2:])
+    first, _ = fund(qualificationKind=2, qualification=qualifier)
+    second, _ = fund(qualificationKind=2, qualification=qualifier)
+    signature = sign_qualification(keys[3], chain.id, escrow.address, first, str(workers[0]))
+    with brownie.reverts(error("NotQualified(uint256,address)", second, workers[0])):
+        submit(second, workers[0], 0, signature)
+
+
+def test_answering_a_result_that_was_never_posted_reverts(escrow, batch, requester, workers):
+    with brownie.reverts(error(WSS, batch, 5, workers[1], NONE, PENDING)):
+        escrow.approveResult(batch, 5, workers[1], {"from": requester})
+    with brownie.reverts(error("UnknownBatch(uint256)", 99)):
+        escrow.autoApproveResult(99, 0, workers[1], {"from": requester})
