@@ -177,8 +177,6 @@ contract MicrotaskEscrow is EscrowFunds, MicrotaskEIP712 {
     error WrongSubmissionState(
         uint256 batchId, uint256 taskIndex, address worker, SubmissionState state, SubmissionState required
     );
-    /// @notice The batch has no arbiter, so rejections cannot be disputed.
-    error NoArbiter(uint256 batchId);
 
     /// @notice A batch was funded. `terms` carries every term (token, reward, task count,
     /// bonus pool, task root, durations, expiry, qualification, arbiter, manifest CID) so
