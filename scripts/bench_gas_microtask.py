@@ -58,9 +58,7 @@ def _params(task_root: bytes, arbiter: str, task_count: int = TASKS, token: str 
 
 
 def _fund(escrow: Any, requester: Any, tasks: Any, arbiter: str, task_count: int = TASKS) -> tuple[int, Any]:
-    tx = escrow.fundBatch(
-        _params(tasks.root, arbiter, task_count), {"from": requester, "value": REWARD * task_count}
-    )
+    tx = escrow.fundBatch(_params(tasks.root, arbiter, task_count), {"from": requester, "value": REWARD * task_count})
     return tx.return_value, tx
 
 
@@ -83,9 +81,7 @@ def _requester_key() -> str:
     return Account.from_mnemonic(MNEMONIC, account_path="m/44'/60'/0'/0/0").key.hex()
 
 
-def bench_vouchers(
-    escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str
-) -> dict[str, int]:
+def bench_vouchers(escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str) -> dict[str, int]:
     batch_id, fund_tx = _fund(escrow, requester, tasks, arbiter)
     key = _requester_key()
     per_worker = TASKS // WORKERS * REWARD
@@ -106,9 +102,7 @@ def bench_vouchers(
     }
 
 
-def bench_erc20_vouchers(
-    escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str
-) -> dict[str, int]:
+def bench_erc20_vouchers(escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str) -> dict[str, int]:
     """The voucher scenario in an ERC-20 (workers hold none of it before: a worst case)."""
     token = TestToken.deploy({"from": requester})
     token.mint(requester, REWARD * TASKS, {"from": requester})

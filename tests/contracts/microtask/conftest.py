@@ -1,7 +1,6 @@
 """Fixtures for the micro-task escrow tests (run with `--network dev-microtask`)."""
 
 # Pytest fixtures arrive as positional parameters; many per test is normal here.
-# ruff: noqa: PLR0917
 
 from typing import Any
 
@@ -30,9 +29,7 @@ def isolation(fn_isolation: Any) -> None:
 @pytest.fixture(scope="session")
 def keys() -> list[str]:
     """Private keys of brownie's dev accounts (same mnemonic as the dev-microtask Ganache)."""
-    derived = [
-        Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(len(accounts))
-    ]
+    derived = [Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(len(accounts))]
     assert [a.address for a in derived] == [a.address for a in accounts]
     return [a.key.hex() for a in derived]
 

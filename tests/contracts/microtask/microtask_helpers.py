@@ -54,9 +54,7 @@ def domain(chain_id: int, contract: str) -> dict[str, Any]:
     }
 
 
-def sign_voucher(  # noqa: PLR0917 - the domain, then the voucher fields in type order
-    key: str, chain_id: int, contract: str, batch_id: int, worker: str, cumulative: int
-) -> bytes:
+def sign_voucher(key: str, chain_id: int, contract: str, batch_id: int, worker: str, cumulative: int) -> bytes:
     """The requester's 65-byte signature over Voucher(batchId, worker, cumulativeAmount)."""
     message = {"batchId": batch_id, "worker": str(worker), "cumulativeAmount": cumulative}
     signed = Account.sign_typed_data(key, domain(chain_id, contract), VOUCHER_TYPES, message)
@@ -92,8 +90,7 @@ class MerkleTree:
         while len(self.layers[-1]) > 1:
             below = self.layers[-1]
             above = [
-                _hash_pair(below[i], below[i + 1]) if i + 1 < len(below) else below[i]
-                for i in range(0, len(below), 2)
+                _hash_pair(below[i], below[i + 1]) if i + 1 < len(below) else below[i] for i in range(0, len(below), 2)
             ]
             self.layers.append(above)
 

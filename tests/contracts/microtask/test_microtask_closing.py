@@ -1,7 +1,6 @@
 """Closing a batch: the requester reclaims only what nobody is owed, after the grace period."""
 
 # Pytest fixtures arrive as positional parameters; many per test is normal here.
-# ruff: noqa: PLR0917
 
 import brownie
 import pytest

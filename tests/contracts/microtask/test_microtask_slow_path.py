@@ -1,7 +1,6 @@
 """Slow path: results posted on chain, auto-approval, bonded rejection, dispute, ruling."""
 
 # Pytest fixtures arrive as positional parameters; many per test is normal here.
-# ruff: noqa: PLR0917
 
 import brownie
 import pytest
@@ -293,9 +292,7 @@ def test_ruling_after_deadline_reverts(escrow, disputed, workers, arbiter):
     assert state(escrow, disputed, 0, workers[0]) == DISPUTED
 
 
-def test_silent_arbiter_pays_worker_and_returns_bonds(
-    escrow, disputed, requester, workers, stranger, arbiter
-):
+def test_silent_arbiter_pays_worker_and_returns_bonds(escrow, disputed, requester, workers, stranger, arbiter):
     w = workers[0]
     with brownie.reverts(**window("WindowOpen", disputed, deadline_of(escrow, disputed, 0, w))):
         escrow.settleExpiredDispute(disputed, 0, w, {"from": stranger})

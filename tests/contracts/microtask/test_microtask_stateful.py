@@ -13,7 +13,6 @@ steps actually executed go to bench/results/fuzz.json, section "microtask".
 """
 
 # Pytest fixtures arrive as positional parameters; many per test is normal here.
-# ruff: noqa: PLR0917
 
 import os
 from typing import Any
@@ -180,9 +179,7 @@ class MicrotaskMachine:
         if not self.vouchers[w]:
             return
         cumulative, signature = self.vouchers[w][-1]
-        self._attempt(
-            False, self.escrow.redeemVoucher, self.batch, other, cumulative, signature, {"from": other}
-        )
+        self._attempt(False, self.escrow.redeemVoucher, self.batch, other, cumulative, signature, {"from": other})
 
     # ------------------------------------------------------------ slow path
 
@@ -316,9 +313,7 @@ class MicrotaskMachine:
         (task, w), sub = picked
         before = self._before(sub["deadline"])
         ok = None if before is None else not before
-        tx = self._attempt(
-            ok, self.escrow.settleExpiredDispute, self.batch, task, w, {"from": self.requester}
-        )
+        tx = self._attempt(ok, self.escrow.settleExpiredDispute, self.batch, task, w, {"from": self.requester})
         if tx is not None:
             sub["state"] = APPROVED
             self._credit(w, R + R)

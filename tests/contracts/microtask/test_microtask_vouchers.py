@@ -1,7 +1,6 @@
 """Fast path: cumulative EIP-712 vouchers and Merkle settlement claims."""
 
 # Pytest fixtures arrive as positional parameters; many per test is normal here.
-# ruff: noqa: PLR0917
 
 import brownie
 from brownie import accounts, chain
@@ -58,9 +57,7 @@ def test_stale_or_equal_voucher_reverts(escrow, batch, workers, voucher):
     w = workers[0]
     escrow.redeemVoucher(batch, w, 3 * REWARD, voucher(batch, w, 3 * REWARD), {"from": w})
     for cumulative in (3 * REWARD, 2 * REWARD):
-        with brownie.reverts(
-            error("StaleVoucher(uint256,address,uint256,uint256)", batch, w, cumulative, 3 * REWARD)
-        ):
+        with brownie.reverts(error("StaleVoucher(uint256,address,uint256,uint256)", batch, w, cumulative, 3 * REWARD)):
             escrow.redeemVoucher(batch, w, cumulative, voucher(batch, w, cumulative), {"from": w})
 
 
@@ -210,9 +207,7 @@ def test_reentrant_eth_receiver_is_paid_once(escrow, batch, ReentrantReceiver, r
     assert escrow.redeemed(batch, receiver) == REWARD
 
 
-def test_refusing_eth_receiver_reverts_without_losing_its_due(
-    escrow, batch, ReentrantReceiver, requester, voucher
-):
+def test_refusing_eth_receiver_reverts_without_losing_its_due(escrow, batch, ReentrantReceiver, requester, voucher):
     receiver = ReentrantReceiver.deploy({"from": requester})
     receiver.setRefuseEth(True, {"from": requester})
     signature = voucher(batch, receiver, REWARD)
@@ -248,9 +243,7 @@ def test_settlement_and_vouchers_share_the_cumulative_ledger(escrow, batch, requ
     tree = _settle(escrow, batch, requester, [(str(w), 5 * REWARD), (str(workers[1]), REWARD)])
     tx = escrow.claimSettlement(batch, w, 5 * REWARD, tree.proof(0), {"from": w})
     assert tx.events["VoucherRedeemed"]["paid"] == 3 * REWARD
-    with brownie.reverts(
-        error("StaleVoucher(uint256,address,uint256,uint256)", batch, w, 5 * REWARD, 5 * REWARD)
-    ):
+    with brownie.reverts(error("StaleVoucher(uint256,address,uint256,uint256)", batch, w, 5 * REWARD, 5 * REWARD)):
         escrow.claimSettlement(batch, w, 5 * REWARD, tree.proof(0), {"from": w})
 
 
