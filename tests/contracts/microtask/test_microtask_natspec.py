@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from brownie.convert.utils import build_function_signature
+# Not brownie.convert.utils: Brownie hashes every module a test imports from inside the
+# project, and the venv is inside it; a compiled module (.so) there crashes the run.
+from eth_utils.abi import abi_to_signature as build_function_signature
 
 
 def _natspec(contract):
