@@ -97,12 +97,12 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         bool termsFrozen; // someone accepted the agreement
         // slot 2 (zero for a plain challenge, so never written at creation)
         address arbiter;
-        uint8 extraSlots; // award slots beyond slot 0
         uint32 openRefusals; // refusals whose dispute window or dispute is still open
         uint32 otherContributors; // contributors besides the seeker
-        // slot 3
-        uint128 funded;
-        uint128 awarded;
+        // slot 3; gas: extraSlots here spares award a cold read of the extra-slot total
+        uint120 funded;
+        uint120 awarded;
+        uint8 extraSlots; // award slots beyond slot 0
         // slot 4
         bytes32 agreementHash;
         // slot 5 (only written when non-zero)
@@ -121,13 +121,16 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         uint32 refundsClaimed;
     }
 
-    /// @dev gas: one slot per entrant; a submission updates it and adds only the CID hash.
+    /// @dev gas: one slot per entrant, written by acceptTerms and updated by submit, so a
+    /// submission adds no new slot. It keeps the first 16 bytes of the CID's keccak-256
+    /// (2^64 collision work); the full hash and the CID are in SubmissionCommitted.
     struct Entry {
-        uint64 acceptedAt;
-        uint64 submittedAt;
+        uint40 acceptedAt;
+        uint40 submittedAt;
         EntryStatus status;
         uint32 teamId;
         bool shareClaimed;
+        bytes16 cidDigest;
     }
 
     struct Refusal {
@@ -173,7 +176,6 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     mapping(uint256 challengeId => uint128 amount) private _extraSlotsTotal;
     mapping(uint256 challengeId => uint128 amount) private _othersContributed;
     mapping(uint256 challengeId => mapping(address entrant => Entry)) private _entries;
-    mapping(uint256 challengeId => mapping(address entrant => bytes32 cidHash)) private _submissionCidHash;
     mapping(uint256 challengeId => mapping(address entrant => Refusal)) private _refusals;
     mapping(uint256 challengeId => mapping(address contributor => Contribution)) private _contributions;
 
@@ -328,7 +330,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             extraTotal += amount;
         }
         total += extraTotal;
-        if (total > type(uint128).max) revert InvalidAmount(total);
+        if (total > type(uint120).max) revert InvalidAmount(total);
         if (extraTotal != 0) _extraSlotsTotal[challengeId] = uint128(extraTotal);
         if (terms.arbiter == msg.sender) revert InvalidArbiter(terms.arbiter);
 
@@ -342,17 +344,15 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         c.token = terms.token;
         c.evaluationDeadline = terms.evaluationDeadline;
         // gas: slot 2 stays untouched for a one-slot challenge without an arbiter.
-        if (terms.arbiter != address(0) || slots > 1) {
-            c.arbiter = terms.arbiter;
-            c.extraSlots = uint8(slots > 1 ? slots - 1 : 0);
-        }
-        c.funded = uint128(total);
+        if (terms.arbiter != address(0)) c.arbiter = terms.arbiter;
+        c.funded = uint120(total);
+        if (slots > 1) c.extraSlots = uint8(slots - 1);
         c.agreementHash = terms.agreementHash;
         if (terms.priorArtCommitment != bytes32(0)) c.priorArtCommitment = terms.priorArtCommitment;
 
+        // gas: no ChallengeFunded here; the creation event's slot amounts sum to the funding.
         emit ChallengeCreated(challengeId, msg.sender, terms.token, terms, licenceDays);
         if (total != 0) {
-            emit ChallengeFunded(challengeId, msg.sender, terms.token, total, total);
             _takeExact(terms.token, total);
         } else if (msg.value != 0) {
             revert EthAmountMismatch(msg.value, 0);
@@ -369,8 +369,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         if (c.kind == ChallengeType.Rfp) revert NoCashPrize(challengeId);
         if (block.timestamp > c.evaluationDeadline) revert DeadlinePassed(challengeId, c.evaluationDeadline);
         uint256 funded = c.funded + amount;
-        if (amount == 0 || funded > type(uint128).max) revert InvalidAmount(amount);
-        c.funded = uint128(funded);
+        if (amount == 0 || funded > type(uint120).max) revert InvalidAmount(amount);
+        c.funded = uint120(funded);
         if (msg.sender != c.seeker) {
             Contribution storage mine = _contributions[challengeId][msg.sender];
             if (mine.amount == 0) ++c.otherContributors;
@@ -428,7 +428,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         if (agreementHash != c.agreementHash) revert AgreementMismatch(challengeId, c.agreementHash, agreementHash);
         Entry storage e = _entries[challengeId][msg.sender];
         if (e.status != EntryStatus.None) revert AlreadyAccepted(challengeId, msg.sender);
-        e.acceptedAt = uint64(block.timestamp);
+        e.acceptedAt = uint40(block.timestamp);
         e.status = EntryStatus.Accepted;
         if (!c.termsFrozen) c.termsFrozen = true; // gas: written by the first solver only
         emit TermsAccepted(challengeId, msg.sender, agreementHash);
@@ -453,9 +453,9 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             if (!confirmed) revert TeamNotConfirmed(teamId);
         }
         bytes32 cidHash = keccak256(cid);
-        e.submittedAt = uint64(block.timestamp);
+        e.submittedAt = uint40(block.timestamp);
         e.status = EntryStatus.Submitted;
-        _submissionCidHash[challengeId][msg.sender] = cidHash;
+        e.cidDigest = bytes16(cidHash);
         ++c.eligibleCount;
         emit SubmissionCommitted(challengeId, msg.sender, teamId, cidHash, cid, uint64(block.timestamp));
     }
@@ -488,7 +488,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         if (amount == 0) revert InvalidAmount(0);
         uint256 remaining;
         if (slot == 0) {
-            remaining = c.funded - c.awarded - _extraSlotsTotal[challengeId];
+            remaining = c.funded - c.awarded;
+            if (c.extraSlots != 0) remaining -= _extraSlotsTotal[challengeId];
         } else {
             if (slot > c.extraSlots) revert UnknownSlot(challengeId, slot);
             remaining = _extraSlotRemaining[challengeId][slot];
@@ -501,7 +502,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             _extraSlotRemaining[challengeId][slot] = uint128(remaining);
             _extraSlotsTotal[challengeId] -= uint128(amount);
         }
-        c.awarded += uint128(amount);
+        c.awarded += uint120(amount);
         if (status != EntryStatus.Selected) {
             e.status = EntryStatus.Selected;
             emit IpTransferred(challengeId, entrant, c.agreementHash);
@@ -779,11 +780,10 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @notice An entrant's record in a challenge.
      * @param challengeId The challenge.
      * @param entrant The solver or team leader.
-     * @return entry The record.
-     * @return cidHash The hash of the submitted CID (zero before submission).
+     * @return The record (its cidDigest is the first 16 bytes of keccak256(cid)).
      */
-    function getEntry(uint256 challengeId, address entrant) external view returns (Entry memory entry, bytes32 cidHash) {
-        return (_entries[challengeId][entrant], _submissionCidHash[challengeId][entrant]);
+    function getEntry(uint256 challengeId, address entrant) external view returns (Entry memory) {
+        return _entries[challengeId][entrant];
     }
 
     /**

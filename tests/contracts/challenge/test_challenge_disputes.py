@@ -45,7 +45,7 @@ def test_criteria_unmet_without_arbiter_is_final_and_refunds(create, escrow, see
     tx = escrow.declareCriteriaUnmet(cid, solver, {"from": seeker})
     event = tx.events["SubmissionRefused"]
     assert (event["reason"], event["fee"], event["disputeDeadline"]) == (CRITERIA_UNMET, 0, 0)
-    assert escrow.getEntry(cid, solver)[0]["status"] == REFUSED
+    assert escrow.getEntry(cid, solver)["status"] == REFUSED
     escrow.closeEvaluation(cid, {"from": seeker})
     assert escrow.claimRefund(cid, seeker, {"from": outsider}).return_value == PRIZE
 
@@ -94,7 +94,7 @@ def test_prior_knowledge_refusal_reveals_commitment(create, escrow, seeker, solv
     revealed = tx.events["PriorKnowledgeRevealed"]
     assert revealed["salt"] == PRIOR_ART_SALT and revealed["priorArtCid"] == "0x" + PRIOR_ART_CID.hex()
     assert tx.events["SubmissionRefused"]["reason"] == PRIOR_KNOWLEDGE
-    assert escrow.getEntry(cid, solver)[0]["status"] == REFUSED
+    assert escrow.getEntry(cid, solver)["status"] == REFUSED
 
 
 def test_prior_knowledge_with_wrong_preimage_reverts(create, escrow, seeker, solver, web3):
@@ -137,7 +137,7 @@ def test_dispute_deposits_fee_and_sets_ruling_deadline(create, escrow, seeker, a
     tx = escrow.disputeRefusal(cid, {"from": solver, "value": FEE})
     event = tx.events["RefusalDisputed"]
     assert event["fee"] == FEE and event["rulingDeadline"] == tx.timestamp + RULING_PERIOD
-    assert escrow.getEntry(cid, solver)[0]["status"] == DISPUTED
+    assert escrow.getEntry(cid, solver)["status"] == DISPUTED
     assert escrow.totalOwed(ETH) == PRIZE + 2 * FEE
 
 
@@ -174,7 +174,7 @@ def test_arbiter_overturns_refusal_and_takes_seeker_deposit(create, escrow, seek
     escrow.disputeRefusal(cid, {"from": solver, "value": FEE})
     tx = escrow.ruleOnDispute(cid, solver, True, {"from": arbiter})
     assert tx.events["RefusalResolved"]["overturned"] is True
-    assert escrow.getEntry(cid, solver)[0]["status"] == OVERTURNED
+    assert escrow.getEntry(cid, solver)["status"] == OVERTURNED
     assert escrow.withdrawable(ETH, arbiter) == FEE
     assert escrow.withdrawable(ETH, solver) == FEE
     with brownie.reverts(err("PrizeNotFullyAwarded", cid, PRIZE, 1)):
@@ -212,7 +212,7 @@ def test_silent_arbiter_overturns_refusal_and_returns_both_deposits(create, escr
     chain.mine()
     tx = escrow.finalizeRefusal(cid, solver, {"from": outsider})
     assert tx.events["RefusalResolved"]["overturned"] is True
-    assert escrow.getEntry(cid, solver)[0]["status"] == OVERTURNED
+    assert escrow.getEntry(cid, solver)["status"] == OVERTURNED
     assert escrow.withdrawable(ETH, seeker) == FEE
     assert escrow.withdrawable(ETH, solver) == FEE
     assert escrow.withdrawable(ETH, arbiter) == 0
@@ -264,4 +264,4 @@ def test_seeker_refuses_one_and_awards_another(create, escrow, seeker, solver, s
     escrow.award(cid, solver2, 0, PRIZE, {"from": seeker})
     escrow.closeEvaluation(cid, {"from": seeker})
     assert escrow.withdrawable(ETH, solver2) == PRIZE
-    assert escrow.getEntry(cid, solver2)[0]["status"] != SUBMITTED
+    assert escrow.getEntry(cid, solver2)["status"] != SUBMITTED

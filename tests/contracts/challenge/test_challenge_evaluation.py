@@ -33,7 +33,7 @@ def test_accept_terms_emits_agreement_hash_and_freezes_terms(escrow, challenge, 
     tx = escrow.acceptTerms(challenge, AGREEMENT, {"from": solver})
     event = tx.events["TermsAccepted"]
     assert (event["challengeId"], event["solver"], event["agreementHash"]) == (challenge, solver, AGREEMENT)
-    assert escrow.getEntry(challenge, solver)[0]["status"] == ACCEPTED
+    assert escrow.getEntry(challenge, solver)["status"] == ACCEPTED
     assert escrow.getChallenge(challenge)["termsFrozen"]
 
 
@@ -69,9 +69,9 @@ def test_submit_records_solver_time_and_cid_hash(escrow, challenge, solver):
     assert event["cid"] == "0x" + SUBMISSION_CID.hex()
     assert event["cidHash"] == hex32(web3.keccak(SUBMISSION_CID))
     assert event["submittedAt"] == tx.timestamp
-    entry, cid_hash = escrow.getEntry(challenge, solver)
+    entry = escrow.getEntry(challenge, solver)
     assert entry["status"] == SUBMITTED and entry["submittedAt"] == tx.timestamp
-    assert cid_hash == hex32(web3.keccak(SUBMISSION_CID))
+    assert entry["cidDigest"] == hex32(web3.keccak(SUBMISSION_CID))[:34]
     assert escrow.getChallenge(challenge)["eligibleCount"] == 1
 
 
@@ -81,9 +81,9 @@ def test_copied_cid_submitted_later_is_visibly_second(escrow, challenge, solver,
     first = escrow.submit(challenge, SUBMISSION_CID, {"from": solver})
     chain.sleep(60)
     second = escrow.submit(challenge, SUBMISSION_CID, {"from": solver2})
-    a, hash_a = escrow.getEntry(challenge, solver)
-    b, hash_b = escrow.getEntry(challenge, solver2)
-    assert hash_a == hash_b
+    a = escrow.getEntry(challenge, solver)
+    b = escrow.getEntry(challenge, solver2)
+    assert a["cidDigest"] == b["cidDigest"]
     assert a["submittedAt"] < b["submittedAt"]
     assert first.events["SubmissionCommitted"]["entrant"] == solver
     assert second.events["SubmissionCommitted"]["entrant"] == solver2
@@ -119,7 +119,7 @@ def test_award_credits_solver_and_transfers_ip(escrow, entered, seeker, solver):
     assert event["grantor"] == seeker
     assert tx.events["IpTransferred"]["agreementHash"] == AGREEMENT
     assert escrow.withdrawable(ETH, solver) == PRIZE
-    assert escrow.getEntry(entered, solver)[0]["status"] == SELECTED
+    assert escrow.getEntry(entered, solver)["status"] == SELECTED
 
 
 def test_winner_withdraws_award(escrow, entered, seeker, solver):
@@ -406,7 +406,7 @@ def test_rfp_seeker_selects_proposals(create, escrow, seeker, solver, solver2):
     to_evaluation(escrow, cid)
     tx = escrow.selectProposal(cid, solver2, {"from": seeker})
     assert tx.events["ProposalSelected"]["entrant"] == solver2
-    assert escrow.getEntry(cid, solver2)[0]["status"] == SELECTED
+    assert escrow.getEntry(cid, solver2)["status"] == SELECTED
     escrow.closeEvaluation(cid, {"from": seeker})
     assert escrow.licenceExpiry(cid, solver) > 0
     assert escrow.balance() == 0

@@ -255,7 +255,7 @@ class ChallengeMachine:
         for cid, solver in self.refusals:
             r = self.escrow.getRefusal(cid, solver)
             if not r["resolved"] and r["fee"]:
-                disputed = self.escrow.getEntry(cid, solver)[0]["status"] == DISPUTED
+                disputed = self.escrow.getEntry(cid, solver)["status"] == DISPUTED
                 held[self._token_of(cid)] += r["fee"] * (2 if disputed else 1)
         for token in self.tokens:
             credited = sum(self.escrow.withdrawable(token, a) for a in self.everyone)

@@ -23,7 +23,7 @@ def test_create_team_emits_members_and_rule(escrow, teams, challenge, solver, so
     tx = teams.createTeam(challenge, [solver2, solver3], EQUAL, [], {"from": solver})
     event = tx.events["TeamCreated"]
     assert event["leader"] == solver and list(event["members"]) == [solver2, solver3]
-    assert escrow.getEntry(challenge, solver)[0]["teamId"] == tx.return_value
+    assert escrow.getEntry(challenge, solver)["teamId"] == tx.return_value
 
 
 def test_create_team_requires_accepted_terms(escrow, teams, challenge, solver, solver2):
@@ -155,7 +155,7 @@ def test_disband_frees_members_to_submit_alone(escrow, teams, challenge, solver,
     team_id = confirmed_team(escrow, teams, challenge, solver, [solver2])
     teams.disbandTeam(team_id, {"from": solver})
     escrow.submit(challenge, SUBMISSION_CID, {"from": solver2})
-    assert escrow.getEntry(challenge, solver2)[0]["teamId"] == 0
+    assert escrow.getEntry(challenge, solver2)["teamId"] == 0
 
 
 def test_disband_after_submission_reverts(escrow, teams, challenge, solver, solver2):
