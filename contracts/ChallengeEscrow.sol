@@ -151,6 +151,9 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     uint16 public constant DEFAULT_LICENCE_DAYS = 90;
     /// @notice Largest number of award slots.
     uint256 public constant MAX_SLOTS = 16;
+    /// @notice Longest evaluation period (evaluation deadline minus submission deadline), so that
+    /// extending deadlines can never hold the prize indefinitely.
+    uint64 public constant MAX_EVALUATION_PERIOD = 180 days;
     /// @notice Time after a refusal in which the solver may dispute it.
     uint64 public constant DISPUTE_WINDOW = 7 days;
     /// @notice Time the arbiter has to rule on a dispute.
@@ -193,7 +196,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     error DeadlinePassed(uint256 challengeId, uint64 deadline);
     /// @notice The action is only possible after this deadline.
     error DeadlineNotReached(uint256 challengeId, uint64 deadline);
-    /// @notice Deadlines must lie in the future, evaluation after submission.
+    /// @notice Deadlines must lie in the future, evaluation after submission and at most
+    /// MAX_EVALUATION_PERIOD after it.
     error InvalidDeadlines(uint64 submissionDeadline, uint64 evaluationDeadline);
     /// @notice The seeker cannot arbitrate its own challenge.
     error InvalidArbiter(address arbiter);
@@ -316,7 +320,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     function createChallenge(ChallengeTerms calldata terms) external payable nonReentrant returns (uint256 challengeId) {
         uint256 slots = terms.slotAmounts.length;
         if (terms.kind == ChallengeType.Rfp ? slots != 0 : (slots == 0 || slots > MAX_SLOTS)) revert InvalidSlots(slots);
-        if (terms.submissionDeadline <= block.timestamp || terms.evaluationDeadline <= terms.submissionDeadline) {
+        _checkDeadlines(terms.submissionDeadline, terms.evaluationDeadline);
+        if (terms.submissionDeadline <= block.timestamp) {
             revert InvalidDeadlines(terms.submissionDeadline, terms.evaluationDeadline);
         }
         challengeId = ++challengeCount;
@@ -382,7 +387,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     }
 
     /**
-     * @notice Move the deadlines later (never earlier); the submission deadline only while it is open.
+     * @notice Move the deadlines later (never earlier); the submission deadline only while it is
+     * open, the evaluation deadline at most MAX_EVALUATION_PERIOD after the submission deadline.
      * @param challengeId The challenge.
      * @param submissionDeadline The new submission deadline (>= the current one).
      * @param evaluationDeadline The new evaluation deadline (>= the current one, after submission).
@@ -391,7 +397,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         Challenge storage c = _seekerChallenge(challengeId);
         if (submissionDeadline < c.submissionDeadline) revert DeadlineShortened(c.submissionDeadline, submissionDeadline);
         if (evaluationDeadline < c.evaluationDeadline) revert DeadlineShortened(c.evaluationDeadline, evaluationDeadline);
-        if (evaluationDeadline <= submissionDeadline) revert InvalidDeadlines(submissionDeadline, evaluationDeadline);
+        _checkDeadlines(submissionDeadline, evaluationDeadline);
         if (submissionDeadline != c.submissionDeadline && block.timestamp > c.submissionDeadline) {
             revert DeadlinePassed(challengeId, c.submissionDeadline);
         }
@@ -865,6 +871,12 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     function _seekerChallenge(uint256 challengeId) private view returns (Challenge storage c) {
         c = _openChallenge(challengeId);
         if (msg.sender != c.seeker) revert NotSeeker(challengeId, msg.sender);
+    }
+
+    function _checkDeadlines(uint64 submissionDeadline, uint64 evaluationDeadline) private pure {
+        if (evaluationDeadline <= submissionDeadline || evaluationDeadline - submissionDeadline > MAX_EVALUATION_PERIOD) {
+            revert InvalidDeadlines(submissionDeadline, evaluationDeadline);
+        }
     }
 
     function _requireEvaluationPhase(uint256 challengeId, Challenge storage c) private view {

@@ -329,3 +329,24 @@ def test_refunds_with_rounding_pay_out_the_pool_exactly(create, escrow, seeker, 
 
 def test_ideation_type_is_default(create, escrow):
     assert escrow.getChallenge(create())["kind"] == IDEATION
+
+
+def test_create_rejects_evaluation_period_over_180_days(escrow, seeker):
+    now = chain.time()
+    sub, ev = now + 1000, now + 1000 + 180 * 86_400 + 1
+    with brownie.reverts(err("InvalidDeadlines", sub, ev)):
+        escrow.createChallenge(terms(submission_deadline=sub, evaluation_deadline=ev), {"from": seeker, "value": PRIZE})
+
+
+def test_extend_cannot_push_evaluation_beyond_180_days(escrow, challenge, seeker):
+    c = escrow.getChallenge(challenge)
+    ev = c["submissionDeadline"] + 180 * 86_400 + 1
+    with brownie.reverts(err("InvalidDeadlines", c["submissionDeadline"], ev)):
+        escrow.extendDeadlines(challenge, c["submissionDeadline"], ev, {"from": seeker})
+
+
+def test_extend_deadlines_after_terms_frozen_is_allowed(escrow, challenge, seeker, solver):
+    escrow.acceptTerms(challenge, AGREEMENT, {"from": solver})
+    c = escrow.getChallenge(challenge)
+    escrow.extendDeadlines(challenge, c["submissionDeadline"] + 1, c["evaluationDeadline"] + 1, {"from": seeker})
+    assert escrow.getChallenge(challenge)["evaluationDeadline"] == c["evaluationDeadline"] + 1
