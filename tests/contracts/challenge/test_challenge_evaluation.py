@@ -434,3 +434,53 @@ def test_rfp_settles_by_default_with_nothing_to_pay(create, escrow, solver, outs
     assert tx.events["ChallengeSettled"]["sharePool"] == 0
     assert escrow.getChallenge(cid)["state"] == SETTLED
 
+
+
+def test_slot_remaining_of_unknown_slot_reverts(escrow, challenge):
+    with brownie.reverts(err("UnknownSlot", challenge, 1)):
+        escrow.slotRemaining(challenge, 1)
+
+
+def test_arbiter_partial_award_then_split_after_its_period(create, escrow, arbiter, solver, solver2, outsider):
+    cid = create(arbiter=arbiter)
+    enter(escrow, cid, solver, solver2)
+    after_evaluation(escrow, cid)
+    escrow.award(cid, solver, 0, PRIZE // 2, {"from": arbiter})
+    chain.sleep(ARBITER_DECISION_PERIOD)
+    chain.mine()
+    tx = escrow.settle(cid, {"from": outsider})
+    assert tx.events["ChallengeSettled"]["sharePool"] == PRIZE // 2
+    escrow.claimShare(cid, solver, {"from": outsider})
+    escrow.claimShare(cid, solver2, {"from": outsider})
+    assert escrow.withdrawable(ETH, solver) == PRIZE // 2 + PRIZE // 4
+    assert escrow.withdrawable(ETH, solver2) == PRIZE // 4
+
+
+def test_erc20_refund_after_no_submissions_is_withdrawn_in_tokens(create, escrow, token, seeker, contributor, outsider):
+    cid = create(token=token)
+    escrow.contribute(cid, PRIZE, {"from": contributor})
+    after_evaluation(escrow, cid)
+    escrow.settle(cid, {"from": outsider})
+    escrow.claimRefund(cid, contributor, {"from": outsider})
+    before = token.balanceOf(contributor)
+    escrow.withdraw(token, {"from": contributor})
+    assert token.balanceOf(contributor) - before == PRIZE
+    assert escrow.totalOwed(token) == PRIZE == token.balanceOf(escrow)  # the seeker's refund is still owed
+
+
+def test_settle_twice_reverts(escrow, entered, outsider):
+    after_evaluation(escrow, entered)
+    escrow.settle(entered, {"from": outsider})
+    with brownie.reverts(err("WrongState", entered, SETTLED)):
+        escrow.settle(entered, {"from": outsider})
+
+
+def test_accepted_but_not_submitted_gets_no_share_and_no_licence(escrow, challenge, solver, solver2, outsider):
+    escrow.acceptTerms(challenge, AGREEMENT, {"from": solver2})
+    enter(escrow, challenge, solver)
+    after_evaluation(escrow, challenge)
+    escrow.settle(challenge, {"from": outsider})
+    with brownie.reverts(err("NothingToClaim", challenge, solver2)):
+        escrow.claimShare(challenge, solver2, {"from": outsider})
+    assert escrow.licenceExpiry(challenge, solver2) == 0
+    assert escrow.licenceExpiry(challenge, solver) > 0

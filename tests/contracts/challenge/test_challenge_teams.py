@@ -169,3 +169,42 @@ def test_disband_by_member_reverts(escrow, teams, challenge, solver, solver2):
     team_id = confirmed_team(escrow, teams, challenge, solver, [solver2])
     with brownie.reverts(err("NotTeamLeader", team_id, solver2)):
         teams.disbandTeam(team_id, {"from": solver2})
+
+
+def test_team_leader_disputes_refusal_and_team_shares_the_prize(create, escrow, teams, seeker, arbiter, solver, solver2, outsider):
+    from brownie import chain
+    from conftest import CONDITIONAL, DAY
+
+    cid = create(kind=CONDITIONAL, arbiter=arbiter)
+    confirmed_team(escrow, teams, cid, solver, [solver2])
+    escrow.submit(cid, SUBMISSION_CID, {"from": solver})
+    to_evaluation(escrow, cid)
+    fee = escrow.arbitrationFee(cid)
+    escrow.declareCriteriaUnmet(cid, solver, {"from": seeker, "value": fee})
+    escrow.disputeRefusal(cid, {"from": solver, "value": fee})
+    escrow.ruleOnDispute(cid, solver, True, {"from": arbiter})
+    chain.sleep(30 * DAY)
+    chain.mine()
+    escrow.settle(cid, {"from": outsider})
+    escrow.claimShare(cid, solver, {"from": outsider})
+    assert escrow.withdrawable(ETH, solver) == fee + PRIZE // 2  # its deposit back + half the prize
+    assert escrow.withdrawable(ETH, solver2) == PRIZE // 2
+
+
+def test_only_teams_contract_unbinds_members(escrow, challenge, solver):
+    with brownie.reverts(err("NotTeamsContract", solver)):
+        escrow.unbindTeam(challenge, solver, 1, {"from": solver})
+
+
+def test_confirm_twice_reverts(escrow, teams, challenge, solver, solver2):
+    team_id = confirmed_team(escrow, teams, challenge, solver, [solver2])
+    with brownie.reverts(err("AlreadyConfirmed", team_id, solver2)):
+        teams.confirmMembership(team_id, {"from": solver2})
+
+
+def test_team_after_submission_deadline_reverts(escrow, teams, challenge, solver, solver2):
+    accept(escrow, challenge, solver)
+    deadline = escrow.getChallenge(challenge)["submissionDeadline"]
+    to_evaluation(escrow, challenge)
+    with brownie.reverts(err("DeadlinePassed", challenge, deadline)):
+        teams.createTeam(challenge, [solver2], EQUAL, [], {"from": solver})
