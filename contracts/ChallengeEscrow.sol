@@ -25,6 +25,12 @@ import {ChallengeTeams, IChallengeTeamsHost} from "./challenge/ChallengeTeams.so
  * is a submission; a CONDITIONAL seeker who does not declare the criteria unmet for a
  * submission before the evaluation deadline is taken to have accepted it.
  *
+ * Refusals with an arbiter (ERC-792-like): the seeker and then the disputing solver each
+ * deposit ARBITRATION_FEE_BPS (3 %) of the funding; the loser's deposit pays the arbiter,
+ * the winner's is returned. Undisputed within DISPUTE_WINDOW the refusal is final; unruled
+ * within RULING_PERIOD it is overturned and both deposits return. Without an arbiter a
+ * refusal is final at once.
+ *
  * Contributions from anyone raise slot 0 (the top award). Fee-on-transfer tokens are
  * refused: an intake that delivers less than asked reverts, so slot amounts stay exact.
  */
@@ -84,17 +90,17 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     /// @dev gas: four slots written at creation for a one-slot challenge without arbiter;
     /// metadata, public key and slot amounts live in the creation event only.
     struct Challenge {
-        // slot 0
+        // slot 0: everything acceptTerms and submit touch, so they read and write one slot
         address seeker;
-        ChallengeType kind;
         ChallengeState state;
-        uint16 licenceDays;
+        bool termsFrozen; // someone accepted the agreement
+        uint16 eligibleCount; // submitted and not (validly) refused; at most MAX_ELIGIBLE
         uint64 submissionDeadline;
-        // slot 1
+        // slot 1: read by every evaluation-phase call
         address token;
         uint64 evaluationDeadline;
-        uint24 eligibleCount; // submitted and not (validly) refused
-        bool termsFrozen; // someone accepted the agreement
+        ChallengeType kind;
+        uint16 licenceDays;
         // slot 2 (zero for a plain challenge, so never written at creation)
         address arbiter;
         uint32 openRefusals; // refusals whose dispute window or dispute is still open
@@ -219,6 +225,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     error AlreadyAccepted(uint256 challengeId, address solver);
     /// @notice The entrant is not in the status the call needs.
     error WrongEntryStatus(uint256 challengeId, address entrant, EntryStatus status);
+    /// @notice The challenge already has the maximum number (65,535) of eligible submissions.
+    error TooManySubmissions(uint256 challengeId);
     /// @notice The submission CID is empty.
     error EmptyCid();
     /// @notice The slot index is beyond the challenge's slots.
@@ -462,6 +470,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         e.submittedAt = uint40(block.timestamp);
         e.status = EntryStatus.Submitted;
         e.cidDigest = bytes16(cidHash);
+        if (c.eligibleCount == type(uint16).max) revert TooManySubmissions(challengeId);
         ++c.eligibleCount;
         emit SubmissionCommitted(challengeId, msg.sender, teamId, cidHash, cid, uint64(block.timestamp));
     }

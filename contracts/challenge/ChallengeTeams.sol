@@ -3,9 +3,19 @@ pragma solidity 0.8.24;
 
 /// @notice What ChallengeTeams needs from the escrow that deployed it.
 interface IChallengeTeamsHost {
-    /// @notice Bind `account` (who accepted the terms and has not submitted) to `teamId`.
+    /**
+     * @notice Bind `account` (who accepted the terms and has not submitted) to `teamId`.
+     * @param challengeId The challenge.
+     * @param account The leader or member.
+     * @param teamId The team.
+     */
     function bindTeam(uint256 challengeId, address account, uint32 teamId) external;
-    /// @notice Release `account` from its team (the team is disbanded before submitting).
+    /**
+     * @notice Release `account` from its team (the team is disbanded before submitting).
+     * @param challengeId The challenge.
+     * @param account The leader or member.
+     * @param teamId The team.
+     */
     function unbindTeam(uint256 challengeId, address account, uint32 teamId) external;
 }
 
