@@ -31,8 +31,20 @@ GOALS = {"full_cycle": 300_000, "submit": 75_000}
 
 def _terms() -> tuple:
     now = chain.time()
-    return (0, ETH, [PRIZE], now + 7 * DAY, now + 21 * DAY, AGREEMENT, METADATA_CID,
-            web3.keccak(METADATA_CID), web3.keccak(text="x25519"), ETH, 0, bytes(32))
+    return (
+        0,
+        ETH,
+        [PRIZE],
+        now + 7 * DAY,
+        now + 21 * DAY,
+        AGREEMENT,
+        METADATA_CID,
+        web3.keccak(METADATA_CID),
+        web3.keccak(text="x25519"),
+        ETH,
+        0,
+        bytes(32),
+    )
 
 
 def _create(escrow, seeker) -> tuple[int, int]:
@@ -41,7 +53,13 @@ def _create(escrow, seeker) -> tuple[int, int]:
 
 
 def main() -> None:
-    deployer, seeker, solver, solver2, contributor = accounts[0], accounts[1], accounts[2], accounts[3], accounts[4]
+    deployer, seeker, solver, solver2, contributor = (
+        accounts[0],
+        accounts[1],
+        accounts[2],
+        accounts[3],
+        accounts[4],
+    )
     escrow = ChallengeEscrow.deploy({"from": deployer})
     _, first_create = _create(escrow, seeker)  # warm-up: first-ever writes of shared counters
 
@@ -73,6 +91,10 @@ def main() -> None:
     for name, gas in results.items():
         theirs = STANDARD_BOUNTIES.get(name)
         reference = f"{theirs[0]} {theirs[1]:,}" if theirs else ""
-        goal = f"  (goal <= {GOALS[name]:,}: {'met' if gas <= GOALS[name] else 'MISSED'})" if name in GOALS else ""
+        goal = (
+            f"  (goal <= {GOALS[name]:,}: {'met' if gas <= GOALS[name] else 'MISSED'})"
+            if name in GOALS
+            else ""
+        )
         print(f"{name:<28}{gas:>16,}   {reference:<30}{goal}")
     print(f"\nRecorded in {file}")

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from brownie import ChallengeEscrow, ChallengeTeams, accounts, chain, web3
+from brownie import ChallengeEscrow, ChallengeTeams, TestToken, accounts, chain, web3
 
 DAY = 86_400
 SUBMISSION_PERIOD = 7 * DAY
@@ -93,8 +93,6 @@ def teams(escrow: Any) -> Any:
 @pytest.fixture(scope="module")
 def token(deployer: Any, seeker: Any, contributor: Any, solver: Any, escrow: Any) -> Any:
     """A plain ERC-20, minted to and approved by the seeker, a contributor and a solver."""
-    from brownie import TestToken
-
     erc20 = TestToken.deploy({"from": deployer})
     for holder in (seeker, contributor, solver):
         erc20.mint(holder, 100 * PRIZE, {"from": holder})

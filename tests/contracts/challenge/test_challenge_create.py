@@ -1,7 +1,9 @@
 """Creating and funding challenges: validation, events, tokens, contributions, deadlines, cancel."""
 
+# Tests take their roles and contracts as pytest fixtures, hence many positional parameters.
+
 import brownie
-from brownie import FeeOnTransferToken, NoReturnToken, chain
+from brownie import FalseReturningToken, FeeOnTransferToken, NoReturnToken, chain
 from conftest import (
     AGREEMENT,
     CANCELLED,
@@ -41,8 +43,13 @@ def test_create_eth_challenge_records_terms_and_funding(escrow, seeker, arbiter)
 
 
 def test_challenge_created_event_carries_every_term(escrow, seeker, arbiter):
-    t = terms(kind=CONDITIONAL, slots=[PRIZE], arbiter=arbiter, licence_days=30,
-              prior_art_commitment=PRIOR_ART_COMMITMENT)
+    t = terms(
+        kind=CONDITIONAL,
+        slots=[PRIZE],
+        arbiter=arbiter,
+        licence_days=30,
+        prior_art_commitment=PRIOR_ART_COMMITMENT,
+    )
     tx = escrow.createChallenge(t, {"from": seeker, "value": PRIZE})
     event = tx.events["ChallengeCreated"]
     assert event["challengeId"] == tx.return_value
@@ -98,7 +105,8 @@ def test_create_rejects_past_submission_deadline(escrow, seeker):
     now = chain.time()
     with brownie.reverts(err("InvalidDeadlines", now - 10, now + 1000)):
         escrow.createChallenge(
-            terms(submission_deadline=now - 10, evaluation_deadline=now + 1000), {"from": seeker, "value": PRIZE}
+            terms(submission_deadline=now - 10, evaluation_deadline=now + 1000),
+            {"from": seeker, "value": PRIZE},
         )
 
 
@@ -106,7 +114,8 @@ def test_create_rejects_evaluation_before_submission_deadline(escrow, seeker):
     now = chain.time()
     with brownie.reverts(err("InvalidDeadlines", now + 1000, now + 1000)):
         escrow.createChallenge(
-            terms(submission_deadline=now + 1000, evaluation_deadline=now + 1000), {"from": seeker, "value": PRIZE}
+            terms(submission_deadline=now + 1000, evaluation_deadline=now + 1000),
+            {"from": seeker, "value": PRIZE},
         )
 
 
@@ -164,8 +173,6 @@ def test_no_return_value_token_is_accepted(escrow, seeker, deployer):
 
 
 def test_false_returning_token_is_refused(escrow, seeker, deployer):
-    from brownie import FalseReturningToken
-
     flt = FalseReturningToken.deploy({"from": deployer})
     flt.mint(seeker, PRIZE, {"from": seeker})
     flt.approve(escrow, PRIZE, {"from": seeker})
@@ -228,7 +235,9 @@ def test_contribute_with_erc20(create, escrow, token, contributor):
 
 def test_extend_deadlines_moves_both_later(escrow, challenge, seeker):
     c = escrow.getChallenge(challenge)
-    tx = escrow.extendDeadlines(challenge, c["submissionDeadline"] + 10, c["evaluationDeadline"] + 20, {"from": seeker})
+    tx = escrow.extendDeadlines(
+        challenge, c["submissionDeadline"] + 10, c["evaluationDeadline"] + 20, {"from": seeker}
+    )
     assert tx.events["DeadlinesExtended"]["evaluationDeadline"] == c["evaluationDeadline"] + 20
     assert escrow.getChallenge(challenge)["submissionDeadline"] == c["submissionDeadline"] + 10
 
@@ -236,9 +245,13 @@ def test_extend_deadlines_moves_both_later(escrow, challenge, seeker):
 def test_extend_deadlines_cannot_shorten(escrow, challenge, seeker):
     c = escrow.getChallenge(challenge)
     with brownie.reverts(err("DeadlineShortened", c["submissionDeadline"], c["submissionDeadline"] - 1)):
-        escrow.extendDeadlines(challenge, c["submissionDeadline"] - 1, c["evaluationDeadline"], {"from": seeker})
+        escrow.extendDeadlines(
+            challenge, c["submissionDeadline"] - 1, c["evaluationDeadline"], {"from": seeker}
+        )
     with brownie.reverts(err("DeadlineShortened", c["evaluationDeadline"], c["evaluationDeadline"] - 1)):
-        escrow.extendDeadlines(challenge, c["submissionDeadline"], c["evaluationDeadline"] - 1, {"from": seeker})
+        escrow.extendDeadlines(
+            challenge, c["submissionDeadline"], c["evaluationDeadline"] - 1, {"from": seeker}
+        )
 
 
 def test_extend_submission_deadline_after_it_passed_reverts(escrow, challenge, seeker):
@@ -246,13 +259,17 @@ def test_extend_submission_deadline_after_it_passed_reverts(escrow, challenge, s
     chain.sleep(c["submissionDeadline"] - chain.time() + 1)
     chain.mine()
     with brownie.reverts(err("DeadlinePassed", challenge, c["submissionDeadline"])):
-        escrow.extendDeadlines(challenge, c["submissionDeadline"] + 5, c["evaluationDeadline"], {"from": seeker})
+        escrow.extendDeadlines(
+            challenge, c["submissionDeadline"] + 5, c["evaluationDeadline"], {"from": seeker}
+        )
 
 
 def test_extend_deadlines_only_by_seeker(escrow, challenge, outsider):
     c = escrow.getChallenge(challenge)
     with brownie.reverts(err("NotSeeker", challenge, outsider)):
-        escrow.extendDeadlines(challenge, c["submissionDeadline"], c["evaluationDeadline"], {"from": outsider})
+        escrow.extendDeadlines(
+            challenge, c["submissionDeadline"], c["evaluationDeadline"], {"from": outsider}
+        )
 
 
 def test_cancel_before_acceptance_allows_full_refunds(escrow, challenge, seeker, contributor):
@@ -335,7 +352,9 @@ def test_create_rejects_evaluation_period_over_180_days(escrow, seeker):
     now = chain.time()
     sub, ev = now + 1000, now + 1000 + 180 * 86_400 + 1
     with brownie.reverts(err("InvalidDeadlines", sub, ev)):
-        escrow.createChallenge(terms(submission_deadline=sub, evaluation_deadline=ev), {"from": seeker, "value": PRIZE})
+        escrow.createChallenge(
+            terms(submission_deadline=sub, evaluation_deadline=ev), {"from": seeker, "value": PRIZE}
+        )
 
 
 def test_extend_cannot_push_evaluation_beyond_180_days(escrow, challenge, seeker):
@@ -348,5 +367,7 @@ def test_extend_cannot_push_evaluation_beyond_180_days(escrow, challenge, seeker
 def test_extend_deadlines_after_terms_frozen_is_allowed(escrow, challenge, seeker, solver):
     escrow.acceptTerms(challenge, AGREEMENT, {"from": solver})
     c = escrow.getChallenge(challenge)
-    escrow.extendDeadlines(challenge, c["submissionDeadline"] + 1, c["evaluationDeadline"] + 1, {"from": seeker})
+    escrow.extendDeadlines(
+        challenge, c["submissionDeadline"] + 1, c["evaluationDeadline"] + 1, {"from": seeker}
+    )
     assert escrow.getChallenge(challenge)["evaluationDeadline"] == c["evaluationDeadline"] + 1

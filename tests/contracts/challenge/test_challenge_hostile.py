@@ -1,7 +1,9 @@
 """Hostile tokens and receivers: reentrancy through token callbacks and ETH receipt."""
 
+# Tests take their roles and contracts as pytest fixtures, hence many positional parameters.
+
 import brownie
-from brownie import ReentrantReceiver, ReentrantToken
+from brownie import FalseReturningToken, NoReturnToken, ReentrantReceiver, ReentrantToken
 from conftest import AGREEMENT, ETH, PRIZE, SUBMISSION_CID, err, terms, to_evaluation
 
 
@@ -63,8 +65,6 @@ def test_reentrant_token_cannot_reenter_withdraw(escrow, create, seeker, solver,
 
 
 def test_no_return_token_pays_out(escrow, create, seeker, solver, deployer):
-    from brownie import NoReturnToken
-
     nrt = NoReturnToken.deploy({"from": deployer})
     nrt.mint(seeker, PRIZE, {"from": seeker})
     nrt.approve(escrow, PRIZE, {"from": seeker})
@@ -78,8 +78,6 @@ def test_no_return_token_pays_out(escrow, create, seeker, solver, deployer):
 
 
 def test_false_returning_token_withdraw_reverts_and_keeps_credit(escrow, create, seeker, solver, deployer):
-    from brownie import FalseReturningToken
-
     flt = FalseReturningToken.deploy({"from": deployer})
     flt.mint(seeker, PRIZE, {"from": seeker})
     flt.approve(escrow, PRIZE, {"from": seeker})

@@ -28,7 +28,6 @@ from conftest import AGREEMENT, CONDITIONAL, DAY, ETH, IDEATION, terms
 from devstack.results import record_results
 
 
-
 def _pure_python_state_machine() -> Callable[..., None]:
     """Brownie's `state_machine` from the pure-Python module shipped beside the compiled one.
 
@@ -63,7 +62,8 @@ class ChallengeMachine:
     transactions: ClassVar[int] = 0
     reverted: ClassVar[int] = 0
 
-    def __init__(cls, escrow: Any, token: Any, accounts: Any) -> None:
+    # Brownie calls __init__ once on the generated class, not on an instance.
+    def __init__(cls, escrow: Any, token: Any, accounts: Any) -> None:  # noqa: N805
         cls.escrow = escrow
         cls.token = token
         cls.seekers = [accounts[1], accounts[6]]
@@ -75,8 +75,8 @@ class ChallengeMachine:
     def setup(self) -> None:
         self.challenges: list[int] = []
         self.refusals: set[tuple[int, str]] = set()
-        self.incoming = {t: 0 for t in self.tokens}
-        self.withdrawn = {t: 0 for t in self.tokens}
+        self.incoming = dict.fromkeys(self.tokens, 0)
+        self.withdrawn = dict.fromkeys(self.tokens, 0)
 
     # ------------------------------------------------------------------ helpers
 
@@ -104,8 +104,15 @@ class ChallengeMachine:
         self.rule_create(0, 2, 10**18, False, arb, conditional)
         self.rule_create(1, 1, 10**18, True, not arb, not conditional)
 
-    def rule_create(self, who="st_index", slots="st_slots", amount="st_amount", use_token="st_bool", arb="st_bool",
-                    conditional="st_bool"):
+    def rule_create(  # noqa: PLR0917 (Brownie passes the strategies positionally)
+        self,
+        who="st_index",
+        slots="st_slots",
+        amount="st_amount",
+        use_token="st_bool",
+        arb="st_bool",
+        conditional="st_bool",
+    ):
         ChallengeMachine.steps += 1
         seeker = self.seekers[who % 2]
         token = self.token.address if use_token else ETH
@@ -128,8 +135,12 @@ class ChallengeMachine:
         cid = self._pick(index)
         if cid is None:
             return
-        tx = self._tx(self.escrow.contribute, cid, amount, {"from": self.everyone[who % len(self.everyone)],
-                                                            "value": self._value(cid, amount)})
+        tx = self._tx(
+            self.escrow.contribute,
+            cid,
+            amount,
+            {"from": self.everyone[who % len(self.everyone)], "value": self._value(cid, amount)},
+        )
         if tx is not None:
             self.incoming[self._token_of(cid)] += amount
 
@@ -143,7 +154,9 @@ class ChallengeMachine:
         if submit:
             self._tx(self.escrow.submit, cid, b"cid-%d" % who, {"from": solver})
 
-    def rule_award(self, index="st_index", who="st_index", slot="st_slots", fraction="st_fraction", by_arbiter="st_bool"):
+    def rule_award(
+        self, index="st_index", who="st_index", slot="st_slots", fraction="st_fraction", by_arbiter="st_bool"
+    ):
         ChallengeMachine.steps += 1
         cid = self._pick(index)
         if cid is None:
@@ -165,7 +178,9 @@ class ChallengeMachine:
         fee = self.escrow.arbitrationFee(cid)
         solver = self.solvers[who % 3]
         seeker = self.escrow.getChallenge(cid)["seeker"]
-        tx = self._tx(self.escrow.declareCriteriaUnmet, cid, solver, {"from": seeker, "value": self._value(cid, fee)})
+        tx = self._tx(
+            self.escrow.declareCriteriaUnmet, cid, solver, {"from": seeker, "value": self._value(cid, fee)}
+        )
         if tx is not None:
             self.incoming[self._token_of(cid)] += fee
             self.refusals.add((cid, solver.address))
@@ -243,7 +258,7 @@ class ChallengeMachine:
             assert self._holdings(token) == owed == self.incoming[token] - self.withdrawn[token]
 
     def invariant_owed_is_credits_plus_held(self):
-        held = {t: 0 for t in self.tokens}
+        held = dict.fromkeys(self.tokens, 0)
         for cid in self.challenges:
             c = self.escrow.getChallenge(cid)
             o = self.escrow.getOutcome(cid)

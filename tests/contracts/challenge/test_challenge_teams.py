@@ -1,8 +1,23 @@
 """Teams: forming, confirming, submitting, payout splits and unanimous split changes."""
 
+# Tests take their roles and contracts as pytest fixtures, hence many positional parameters.
+# ruff: noqa: PLR0917
+
 import brownie
-from brownie import accounts
-from conftest import AGREEMENT, EQUAL, ETH, LEADER_HALF, PRIZE, SUBMISSION_CID, after_evaluation, err, to_evaluation
+from brownie import accounts, chain
+from conftest import (
+    AGREEMENT,
+    CONDITIONAL,
+    DAY,
+    EQUAL,
+    ETH,
+    LEADER_HALF,
+    PRIZE,
+    SUBMISSION_CID,
+    after_evaluation,
+    err,
+    to_evaluation,
+)
 
 
 def accept(escrow, challenge_id, *members):
@@ -122,7 +137,9 @@ def test_team_default_share_is_split_among_members(escrow, teams, challenge, sol
     assert escrow.withdrawable(ETH, solver2) == PRIZE // 2
 
 
-def test_split_change_applies_only_after_every_member_approves(escrow, teams, challenge, seeker, solver, solver2, solver3):
+def test_split_change_applies_only_after_every_member_approves(
+    escrow, teams, challenge, seeker, solver, solver2, solver3
+):
     team_id = confirmed_team(escrow, teams, challenge, solver, [solver2, solver3])
     nonce = teams.proposeSplit(team_id, LEADER_HALF, [10000, 0, 0], {"from": solver}).return_value
     teams.approveSplit(team_id, nonce, {"from": solver2})
@@ -171,10 +188,9 @@ def test_disband_by_member_reverts(escrow, teams, challenge, solver, solver2):
         teams.disbandTeam(team_id, {"from": solver2})
 
 
-def test_team_leader_disputes_refusal_and_team_shares_the_prize(create, escrow, teams, seeker, arbiter, solver, solver2, outsider):
-    from brownie import chain
-    from conftest import CONDITIONAL, DAY
-
+def test_team_leader_disputes_refusal_and_team_shares_the_prize(
+    create, escrow, teams, seeker, arbiter, solver, solver2, outsider
+):
     cid = create(kind=CONDITIONAL, arbiter=arbiter)
     confirmed_team(escrow, teams, cid, solver, [solver2])
     escrow.submit(cid, SUBMISSION_CID, {"from": solver})
