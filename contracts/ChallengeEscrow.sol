@@ -94,7 +94,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         address seeker;
         ChallengeState state;
         bool termsFrozen; // someone accepted the agreement
-        uint16 eligibleCount; // submitted and not (validly) refused; at most MAX_ELIGIBLE
+        uint16 eligibleCount; // submitted and not (validly) refused; at most 65,535
         uint64 submissionDeadline;
         // slot 1: read by every evaluation-phase call
         address token;
