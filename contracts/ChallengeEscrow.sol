@@ -243,8 +243,6 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     error PriorArtMismatch(uint256 challengeId, bytes32 commitment, bytes32 revealed);
     /// @notice The challenge has no arbiter, so refusals cannot be disputed.
     error NoArbiter(uint256 challengeId);
-    /// @notice Only the entrant may dispute its refusal.
-    error NotEntrant(uint256 challengeId, address caller);
     /// @notice Nothing is owed to this account from the challenge.
     error NothingToClaim(uint256 challengeId, address account);
     /// @notice The account already belongs to a team in this challenge.
