@@ -1,0 +1,981 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.24;
+
+import {EscrowFunds} from "./utils/EscrowFunds.sol";
+import {ChallengeTeams, IChallengeTeamsHost} from "./challenge/ChallengeTeams.sol";
+
+/**
+ * @title ChallengeEscrow
+ * @notice Escrow for Crowdbounty challenges (InnoCentive-style): a seeker funds a prize
+ * split into award slots, solvers accept the agreement on chain, submit encrypted work
+ * before a deadline, and the seeker awards it before an evaluation deadline. Every state
+ * that holds money has a deadline after which anyone can move it on; money leaves only
+ * through pull payments (`withdraw`).
+ * @dev States: Open -> Cancelled (seeker, before anyone accepted the terms) or
+ * Open -> Settled (seeker or arbiter close, or anyone after the deadlines). Within Open
+ * the clock gives the phase: submission (<= submissionDeadline), evaluation
+ * (<= evaluationDeadline), arbiter default decision (<= evaluationDeadline +
+ * ARBITER_DECISION_PERIOD, only with an arbiter), then default settlement by anyone.
+ *
+ * Default outcome (settle after the deadlines): the awards already granted stand; what is
+ * left of the prize is split in equal shares among the eligible submissions (submitted
+ * on time and not validly refused), each claimed separately (no loop); if there is no
+ * eligible submission it is refunded to the contributors pro rata. IDEATION submissions
+ * can only be refused on revealed prior knowledge, so the prize is always paid when there
+ * is a submission; a CONDITIONAL seeker who does not declare the criteria unmet for a
+ * submission before the evaluation deadline is taken to have accepted it.
+ *
+ * Refusals with an arbiter (ERC-792-like): the seeker and then the disputing solver each
+ * deposit ARBITRATION_FEE_BPS (3 %) of the funding; the loser's deposit pays the arbiter,
+ * the winner's is returned. Undisputed within DISPUTE_WINDOW the refusal is final; unruled
+ * within RULING_PERIOD it is overturned and both deposits return. Without an arbiter a
+ * refusal is final at once.
+ *
+ * Contributions from anyone raise slot 0 (the top award). Fee-on-transfer tokens are
+ * refused: an intake that delivers less than asked reverts, so slot amounts stay exact.
+ */
+contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
+    // ---------------------------------------------------------------- types
+
+    /// @notice IDEATION pays whenever there is a submission; CONDITIONAL only if criteria are met;
+    /// RFP has no cash prize, the seeker only selects proposals.
+    enum ChallengeType {
+        Ideation,
+        Conditional,
+        Rfp
+    }
+
+    /// @notice Stored life cycle of a challenge (phases inside Open follow the clock).
+    enum ChallengeState {
+        None,
+        Open,
+        Cancelled,
+        Settled
+    }
+
+    /// @notice Where an entrant (a solver, or a team's leader) stands in a challenge.
+    enum EntryStatus {
+        None,
+        Accepted,
+        Submitted,
+        Selected,
+        Refused,
+        Disputed,
+        Overturned
+    }
+
+    /// @notice Why the seeker refused to pay a submission.
+    enum RefusalReason {
+        CriteriaUnmet,
+        PriorKnowledge
+    }
+
+    /// @notice Everything a seeker fixes when creating a challenge.
+    /// @dev A struct keeps the creation call and its event below the stack limit.
+    struct ChallengeTerms {
+        ChallengeType kind;
+        address token;
+        uint256[] slotAmounts;
+        uint64 submissionDeadline;
+        uint64 evaluationDeadline;
+        bytes32 agreementHash;
+        bytes metadataCid;
+        bytes32 metadataHash;
+        bytes32 encryptionPublicKey;
+        address arbiter;
+        uint16 licenceDays;
+        bytes32 priorArtCommitment;
+    }
+
+    /// @dev gas: four slots written at creation for a one-slot challenge without arbiter;
+    /// metadata, public key and slot amounts live in the creation event only.
+    struct Challenge {
+        // slot 0: everything acceptTerms and submit touch, so they read and write one slot
+        address seeker;
+        ChallengeState state;
+        bool termsFrozen; // someone accepted the agreement
+        uint16 eligibleCount; // submitted and not (validly) refused; at most 65,535
+        uint64 submissionDeadline;
+        // slot 1: read by every evaluation-phase call
+        address token;
+        uint64 evaluationDeadline;
+        ChallengeType kind;
+        uint16 licenceDays;
+        // slot 2 (zero for a plain challenge, so never written at creation)
+        address arbiter;
+        uint32 openRefusals; // refusals whose dispute window or dispute is still open
+        uint32 otherContributors; // contributors besides the seeker
+        // slot 3; gas: extraSlots here spares award a cold read of the extra-slot total
+        uint120 funded;
+        uint120 awarded;
+        uint8 extraSlots; // award slots beyond slot 0
+        // slot 4
+        bytes32 agreementHash;
+        // slot 5 (only written when non-zero)
+        bytes32 priorArtCommitment;
+    }
+
+    /// @dev Written once, when the challenge leaves Open.
+    struct Outcome {
+        uint128 sharePool;
+        uint64 settledAt;
+        uint32 shareCount;
+        uint32 sharesClaimed;
+        uint128 refundPool;
+        uint128 sharesPaid;
+        uint128 refundsPaid;
+        uint32 refundsClaimed;
+    }
+
+    /// @dev gas: one slot per entrant, written by acceptTerms and updated by submit, so a
+    /// submission adds no new slot. It keeps the first 16 bytes of the CID's keccak-256
+    /// (2^64 collision work); the full hash and the CID are in SubmissionCommitted.
+    struct Entry {
+        uint40 acceptedAt;
+        uint40 submittedAt;
+        EntryStatus status;
+        uint32 teamId;
+        bool shareClaimed;
+        bytes16 cidDigest;
+    }
+
+    struct Refusal {
+        uint128 fee;
+        uint64 deadline; // end of the dispute window, then of the ruling period
+        RefusalReason reason;
+        bool resolved;
+    }
+
+    struct Contribution {
+        uint128 amount; // zero for the seeker, whose share is funded minus the others'
+        bool refunded;
+    }
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice Licence period used when a challenge is created with 0 days.
+    uint16 public constant DEFAULT_LICENCE_DAYS = 90;
+    /// @notice Largest number of award slots.
+    uint256 public constant MAX_SLOTS = 16;
+    /// @notice Longest evaluation period (evaluation deadline minus submission deadline), so that
+    /// extending deadlines can never hold the prize indefinitely.
+    uint64 public constant MAX_EVALUATION_PERIOD = 180 days;
+    /// @notice Time after a refusal in which the solver may dispute it.
+    uint64 public constant DISPUTE_WINDOW = 7 days;
+    /// @notice Time the arbiter has to rule on a dispute.
+    uint64 public constant RULING_PERIOD = 14 days;
+    /// @notice Time after the evaluation deadline in which the arbiter may decide the awards.
+    uint64 public constant ARBITER_DECISION_PERIOD = 14 days;
+    /// @notice Each side's arbitration deposit, in basis points of the challenge's funding.
+    uint256 public constant ARBITRATION_FEE_BPS = 300;
+    uint256 private constant BPS = 10_000;
+
+    // ---------------------------------------------------------------- storage
+
+    /// @notice Number of challenges created; ids run from 1.
+    uint256 public challengeCount;
+    /// @notice The periphery contract holding teams and their payout splits.
+    ChallengeTeams public immutable teams;
+    /// @notice Everything the contract owes in `token` (held prizes, deposits, credited balances).
+    mapping(address token => uint256 amount) public totalOwed;
+
+    mapping(uint256 challengeId => Challenge) private _challenges;
+    mapping(uint256 challengeId => Outcome) private _outcomes;
+    mapping(uint256 challengeId => mapping(uint256 slot => uint128 amount)) private _extraSlotRemaining;
+    mapping(uint256 challengeId => uint128 amount) private _extraSlotsTotal;
+    mapping(uint256 challengeId => uint128 amount) private _othersContributed;
+    mapping(uint256 challengeId => mapping(address entrant => Entry)) private _entries;
+    mapping(uint256 challengeId => mapping(address entrant => Refusal)) private _refusals;
+    mapping(uint256 challengeId => mapping(address contributor => Contribution)) private _contributions;
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice No challenge has that id.
+    error UnknownChallenge(uint256 challengeId);
+    /// @notice The challenge is not in the state the call needs.
+    error WrongState(uint256 challengeId, ChallengeState state);
+    /// @notice The caller is not the seeker of the challenge.
+    error NotSeeker(uint256 challengeId, address caller);
+    /// @notice The caller is not the challenge's arbiter.
+    error NotArbiter(uint256 challengeId, address caller);
+    /// @notice The deadline for this action has passed.
+    error DeadlinePassed(uint256 challengeId, uint64 deadline);
+    /// @notice The action is only possible after this deadline.
+    error DeadlineNotReached(uint256 challengeId, uint64 deadline);
+    /// @notice Deadlines must lie in the future, evaluation after submission and at most
+    /// MAX_EVALUATION_PERIOD after it.
+    error InvalidDeadlines(uint64 submissionDeadline, uint64 evaluationDeadline);
+    /// @notice The seeker cannot arbitrate its own challenge.
+    error InvalidArbiter(address arbiter);
+    /// @notice A cash challenge needs 1..MAX_SLOTS positive slots; an RFP none.
+    error InvalidSlots(uint256 count);
+    /// @notice Amount zero, or too large for the escrow's uint128 bookkeeping.
+    error InvalidAmount(uint256 amount);
+    /// @notice The token delivered less than was transferred (fee-on-transfer tokens are refused).
+    error FeeOnTransferNotSupported(address token, uint256 expected, uint256 received);
+    /// @notice RFPs carry no prize.
+    error NoCashPrize(uint256 challengeId);
+    /// @notice Someone accepted the terms: the seeker can no longer cancel or shorten.
+    error TermsFrozen(uint256 challengeId);
+    /// @notice Deadlines may only move later.
+    error DeadlineShortened(uint64 current, uint64 proposed);
+    /// @notice The agreement hash does not match the challenge's.
+    error AgreementMismatch(uint256 challengeId, bytes32 expected, bytes32 given);
+    /// @notice The account has already accepted the terms.
+    error AlreadyAccepted(uint256 challengeId, address solver);
+    /// @notice The entrant is not in the status the call needs.
+    error WrongEntryStatus(uint256 challengeId, address entrant, EntryStatus status);
+    /// @notice The challenge already has the maximum number (65,535) of eligible submissions.
+    error TooManySubmissions(uint256 challengeId);
+    /// @notice The submission CID is empty.
+    error EmptyCid();
+    /// @notice The slot index is beyond the challenge's slots.
+    error UnknownSlot(uint256 challengeId, uint256 slot);
+    /// @notice The award is larger than what remains in the slot.
+    error SlotExceeded(uint256 challengeId, uint256 slot, uint256 remaining, uint256 amount);
+    /// @notice The seeker cannot close while prize money remains and someone is eligible for it.
+    error PrizeNotFullyAwarded(uint256 challengeId, uint256 remaining, uint256 eligible);
+    /// @notice Refusals are still open to dispute or under dispute.
+    error RefusalsPending(uint256 challengeId, uint256 open);
+    /// @notice That refusal ground is not available for this challenge type.
+    error RefusalNotAllowed(uint256 challengeId, RefusalReason reason);
+    /// @notice The revealed prior-art pre-image does not match the commitment (or none was made).
+    error PriorArtMismatch(uint256 challengeId, bytes32 commitment, bytes32 revealed);
+    /// @notice The challenge has no arbiter, so refusals cannot be disputed.
+    error NoArbiter(uint256 challengeId);
+    /// @notice Nothing is owed to this account from the challenge.
+    error NothingToClaim(uint256 challengeId, address account);
+    /// @notice The account already belongs to a team in this challenge.
+    error AlreadyInTeam(uint256 challengeId, address account, uint256 teamId);
+    /// @notice The team's members have not all confirmed.
+    error TeamNotConfirmed(uint256 teamId);
+    /// @notice Only the ChallengeTeams contract may call this.
+    error NotTeamsContract(address caller);
+    /// @notice Only the team's leader can submit or disband it.
+    error NotTeamLeader(uint256 teamId, address caller);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A challenge was created and funded with the sum of its slots.
+    event ChallengeCreated(
+        uint256 indexed challengeId, address indexed seeker, address indexed token, ChallengeTerms terms, uint16 licenceDays
+    );
+    /// @notice `contributor` added `amount` to the prize (slot 0); `funded` is the new total.
+    event ChallengeFunded(
+        uint256 indexed challengeId, address indexed contributor, address indexed token, uint256 amount, uint256 funded
+    );
+    /// @notice The seeker moved the deadlines later.
+    event DeadlinesExtended(uint256 indexed challengeId, uint64 submissionDeadline, uint64 evaluationDeadline);
+    /// @notice The seeker cancelled before anyone accepted; contributors may claim refunds.
+    event ChallengeCancelled(uint256 indexed challengeId, uint256 refundPool);
+    /// @notice `solver` accepted the agreement `agreementHash` (gates the project room).
+    event TermsAccepted(uint256 indexed challengeId, address indexed solver, bytes32 agreementHash);
+    /// @notice `entrant` (a solver or a team's leader) committed an encrypted submission.
+    event SubmissionCommitted(
+        uint256 indexed challengeId, address indexed entrant, uint256 indexed teamId, bytes32 cidHash, bytes cid, uint64 submittedAt
+    );
+    /// @notice `amount` from award slot `slot` was credited to `entrant` by `grantor`.
+    event AwardGranted(
+        uint256 indexed challengeId, address indexed entrant, uint256 slot, uint256 amount, uint256 slotRemaining, address indexed grantor
+    );
+    /// @notice The winning `entrant`'s IP passes to the seeker under `agreementHash`.
+    event IpTransferred(uint256 indexed challengeId, address indexed entrant, bytes32 agreementHash);
+    /// @notice The seeker selected an RFP proposal.
+    event ProposalSelected(uint256 indexed challengeId, address indexed entrant);
+    /// @notice The seeker refused to pay `entrant`; with an arbiter it deposited `fee` and the
+    /// refusal may be disputed until `disputeDeadline`.
+    event SubmissionRefused(
+        uint256 indexed challengeId, address indexed entrant, RefusalReason reason, uint256 fee, uint64 disputeDeadline
+    );
+    /// @notice The seeker revealed the prior-art commitment's pre-image.
+    event PriorKnowledgeRevealed(uint256 indexed challengeId, address indexed entrant, bytes32 salt, bytes priorArtCid);
+    /// @notice `entrant` disputed its refusal, depositing `fee`; the arbiter rules until `rulingDeadline`.
+    event RefusalDisputed(uint256 indexed challengeId, address indexed entrant, uint256 fee, uint64 rulingDeadline);
+    /// @notice A refusal became final or was overturned; `arbiterFee` went to the arbiter.
+    event RefusalResolved(
+        uint256 indexed challengeId, address indexed entrant, bool overturned, bool byArbiter, uint256 arbiterFee
+    );
+    /// @notice The challenge left Open; unselected entrants' evaluation licence ends at `licenceExpiry`.
+    event ChallengeSettled(
+        uint256 indexed challengeId,
+        address indexed settledBy,
+        uint256 sharePool,
+        uint256 shareCount,
+        uint256 refundPool,
+        uint64 licenceExpiry
+    );
+    /// @notice `entrant` was credited its equal share of the default split.
+    event ShareClaimed(uint256 indexed challengeId, address indexed entrant, uint256 amount);
+    /// @notice `contributor` was credited its pro-rata refund.
+    event RefundClaimed(uint256 indexed challengeId, address indexed contributor, uint256 amount);
+    /// @notice A team's payout credited `amount` to `member`.
+    event TeamPayoutCredited(uint256 indexed teamId, address indexed member, uint256 amount);
+
+    // ---------------------------------------------------------------- creation and funding
+
+    constructor() {
+        // Deployed here so that `scripts/deploy.py` deploys one contract with no arguments.
+        teams = new ChallengeTeams();
+    }
+
+    /**
+     * @notice Create a challenge and fund it with the sum of its award slots.
+     * @param terms The challenge's terms; `licenceDays` 0 means 90 days, RFPs have no slots.
+     * @return challengeId The new challenge's id.
+     */
+    function createChallenge(ChallengeTerms calldata terms) external payable nonReentrant returns (uint256 challengeId) {
+        uint256 slots = terms.slotAmounts.length;
+        if (terms.kind == ChallengeType.Rfp ? slots != 0 : (slots == 0 || slots > MAX_SLOTS)) revert InvalidSlots(slots);
+        _checkDeadlines(terms.submissionDeadline, terms.evaluationDeadline);
+        if (terms.submissionDeadline <= block.timestamp) {
+            revert InvalidDeadlines(terms.submissionDeadline, terms.evaluationDeadline);
+        }
+        challengeId = ++challengeCount;
+        uint256 total = terms.slotAmounts.length == 0 ? 0 : terms.slotAmounts[0];
+        if (slots != 0 && total == 0) revert InvalidAmount(0);
+        uint256 extraTotal;
+        for (uint256 i = 1; i < slots; ++i) {
+            uint256 amount = terms.slotAmounts[i];
+            if (amount == 0 || amount > type(uint128).max) revert InvalidAmount(amount);
+            _extraSlotRemaining[challengeId][i] = uint128(amount);
+            extraTotal += amount;
+        }
+        total += extraTotal;
+        if (total > type(uint120).max) revert InvalidAmount(total);
+        if (extraTotal != 0) _extraSlotsTotal[challengeId] = uint128(extraTotal);
+        if (terms.arbiter == msg.sender) revert InvalidArbiter(terms.arbiter);
+
+        uint16 licenceDays = terms.licenceDays == 0 ? DEFAULT_LICENCE_DAYS : terms.licenceDays;
+        Challenge storage c = _challenges[challengeId];
+        c.seeker = msg.sender;
+        c.kind = terms.kind;
+        c.state = ChallengeState.Open;
+        c.licenceDays = licenceDays;
+        c.submissionDeadline = terms.submissionDeadline;
+        c.token = terms.token;
+        c.evaluationDeadline = terms.evaluationDeadline;
+        // gas: slot 2 stays untouched for a one-slot challenge without an arbiter.
+        if (terms.arbiter != address(0)) c.arbiter = terms.arbiter;
+        c.funded = uint120(total);
+        if (slots > 1) c.extraSlots = uint8(slots - 1);
+        c.agreementHash = terms.agreementHash;
+        if (terms.priorArtCommitment != bytes32(0)) c.priorArtCommitment = terms.priorArtCommitment;
+
+        // gas: no ChallengeFunded here; the creation event's slot amounts sum to the funding.
+        emit ChallengeCreated(challengeId, msg.sender, terms.token, terms, licenceDays);
+        if (total != 0) {
+            _takeExact(terms.token, total);
+        } else if (msg.value != 0) {
+            revert EthAmountMismatch(msg.value, 0);
+        }
+    }
+
+    /**
+     * @notice Add `amount` to a challenge's prize; it raises slot 0 and is refundable pro rata.
+     * @param challengeId The challenge.
+     * @param amount The amount, sent as ETH value or approved in the challenge's token.
+     */
+    function contribute(uint256 challengeId, uint256 amount) external payable nonReentrant {
+        Challenge storage c = _openChallenge(challengeId);
+        if (c.kind == ChallengeType.Rfp) revert NoCashPrize(challengeId);
+        if (block.timestamp > c.evaluationDeadline) revert DeadlinePassed(challengeId, c.evaluationDeadline);
+        uint256 funded = c.funded + amount;
+        if (amount == 0 || funded > type(uint120).max) revert InvalidAmount(amount);
+        c.funded = uint120(funded);
+        if (msg.sender != c.seeker) {
+            Contribution storage mine = _contributions[challengeId][msg.sender];
+            if (mine.amount == 0) ++c.otherContributors;
+            mine.amount += uint128(amount);
+            _othersContributed[challengeId] += uint128(amount);
+        }
+        emit ChallengeFunded(challengeId, msg.sender, c.token, amount, funded);
+        _takeExact(c.token, amount);
+    }
+
+    /**
+     * @notice Move the deadlines later (never earlier); the submission deadline only while it is
+     * open, the evaluation deadline at most MAX_EVALUATION_PERIOD after the submission deadline.
+     * @param challengeId The challenge.
+     * @param submissionDeadline The new submission deadline (>= the current one).
+     * @param evaluationDeadline The new evaluation deadline (>= the current one, after submission).
+     */
+    function extendDeadlines(uint256 challengeId, uint64 submissionDeadline, uint64 evaluationDeadline) external {
+        Challenge storage c = _seekerChallenge(challengeId);
+        if (submissionDeadline < c.submissionDeadline) revert DeadlineShortened(c.submissionDeadline, submissionDeadline);
+        if (evaluationDeadline < c.evaluationDeadline) revert DeadlineShortened(c.evaluationDeadline, evaluationDeadline);
+        _checkDeadlines(submissionDeadline, evaluationDeadline);
+        if (submissionDeadline != c.submissionDeadline && block.timestamp > c.submissionDeadline) {
+            revert DeadlinePassed(challengeId, c.submissionDeadline);
+        }
+        if (block.timestamp > c.evaluationDeadline) revert DeadlinePassed(challengeId, c.evaluationDeadline);
+        c.submissionDeadline = submissionDeadline;
+        c.evaluationDeadline = evaluationDeadline;
+        emit DeadlinesExtended(challengeId, submissionDeadline, evaluationDeadline);
+    }
+
+    /**
+     * @notice Cancel a challenge nobody has accepted yet; every contributor can then claim a full refund.
+     * @param challengeId The challenge.
+     */
+    function cancel(uint256 challengeId) external {
+        Challenge storage c = _seekerChallenge(challengeId);
+        if (c.termsFrozen) revert TermsFrozen(challengeId);
+        c.state = ChallengeState.Cancelled;
+        Outcome storage o = _outcomes[challengeId];
+        o.refundPool = c.funded;
+        o.settledAt = uint64(block.timestamp);
+        emit ChallengeCancelled(challengeId, c.funded);
+    }
+
+    // ---------------------------------------------------------------- solvers
+
+    /**
+     * @notice Accept the challenge's agreement; required before submitting or joining a team.
+     * @param challengeId The challenge.
+     * @param agreementHash Must equal the challenge's agreement hash.
+     */
+    function acceptTerms(uint256 challengeId, bytes32 agreementHash) external {
+        Challenge storage c = _openChallenge(challengeId);
+        if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
+        if (agreementHash != c.agreementHash) revert AgreementMismatch(challengeId, c.agreementHash, agreementHash);
+        Entry storage e = _entries[challengeId][msg.sender];
+        if (e.status != EntryStatus.None) revert AlreadyAccepted(challengeId, msg.sender);
+        e.acceptedAt = uint40(block.timestamp);
+        e.status = EntryStatus.Accepted;
+        if (!c.termsFrozen) c.termsFrozen = true; // gas: written by the first solver only
+        emit TermsAccepted(challengeId, msg.sender, agreementHash);
+    }
+
+    /**
+     * @notice Commit the CID of an encrypted submission, bound to the caller and time-stamped.
+     * A team's leader submits for the team once every member confirmed.
+     * @param challengeId The challenge.
+     * @param cid The submission's CID (only its hash is stored).
+     */
+    function submit(uint256 challengeId, bytes calldata cid) external {
+        Challenge storage c = _openChallenge(challengeId);
+        if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
+        if (cid.length == 0) revert EmptyCid();
+        Entry storage e = _entries[challengeId][msg.sender];
+        if (e.status != EntryStatus.Accepted) revert WrongEntryStatus(challengeId, msg.sender, e.status);
+        uint32 teamId = e.teamId;
+        if (teamId != 0) {
+            (address leader, bool confirmed) = teams.teamStatus(teamId);
+            if (leader != msg.sender) revert NotTeamLeader(teamId, msg.sender);
+            if (!confirmed) revert TeamNotConfirmed(teamId);
+        }
+        bytes32 cidHash = keccak256(cid);
+        e.submittedAt = uint40(block.timestamp);
+        e.status = EntryStatus.Submitted;
+        e.cidDigest = bytes16(cidHash);
+        if (c.eligibleCount == type(uint16).max) revert TooManySubmissions(challengeId);
+        ++c.eligibleCount;
+        emit SubmissionCommitted(challengeId, msg.sender, teamId, cidHash, cid, uint64(block.timestamp));
+    }
+
+    // ---------------------------------------------------------------- evaluation
+
+    /**
+     * @notice Credit `amount` from award slot `slot` to a submission (partial awards allowed).
+     * The seeker awards during evaluation; the arbiter during its decision period if the seeker did not close.
+     * @param challengeId The challenge.
+     * @param entrant The submitting solver or team leader.
+     * @param slot The award slot (0 is the top award and holds contributions).
+     * @param amount The amount, at most what remains in the slot.
+     */
+    function award(uint256 challengeId, address entrant, uint256 slot, uint256 amount) external nonReentrant {
+        Challenge storage c = _openChallenge(challengeId);
+        if (msg.sender == c.seeker) {
+            _requireEvaluationPhase(challengeId, c);
+        } else if (msg.sender == c.arbiter && msg.sender != address(0)) {
+            _requireArbiterPhase(challengeId, c);
+        } else {
+            revert NotSeeker(challengeId, msg.sender);
+        }
+        if (c.kind == ChallengeType.Rfp) revert NoCashPrize(challengeId);
+        Entry storage e = _entries[challengeId][entrant];
+        EntryStatus status = e.status;
+        if (status != EntryStatus.Submitted && status != EntryStatus.Selected && status != EntryStatus.Overturned) {
+            revert WrongEntryStatus(challengeId, entrant, status);
+        }
+        if (amount == 0) revert InvalidAmount(0);
+        uint256 remaining;
+        if (slot == 0) {
+            remaining = c.funded - c.awarded;
+            if (c.extraSlots != 0) remaining -= _extraSlotsTotal[challengeId];
+        } else {
+            if (slot > c.extraSlots) revert UnknownSlot(challengeId, slot);
+            remaining = _extraSlotRemaining[challengeId][slot];
+        }
+        if (amount > remaining) revert SlotExceeded(challengeId, slot, remaining, amount);
+        unchecked {
+            remaining -= amount;
+        }
+        if (slot != 0) {
+            _extraSlotRemaining[challengeId][slot] = uint128(remaining);
+            _extraSlotsTotal[challengeId] -= uint128(amount);
+        }
+        c.awarded += uint120(amount);
+        if (status != EntryStatus.Selected) {
+            e.status = EntryStatus.Selected;
+            emit IpTransferred(challengeId, entrant, c.agreementHash);
+        }
+        emit AwardGranted(challengeId, entrant, slot, amount, remaining, msg.sender);
+        _pay(c.token, entrant, e.teamId, amount);
+    }
+
+    /**
+     * @notice Record that the seeker selects an RFP proposal (no money moves).
+     * @param challengeId The RFP.
+     * @param entrant The proposal's solver or team leader.
+     */
+    function selectProposal(uint256 challengeId, address entrant) external {
+        Challenge storage c = _seekerChallenge(challengeId);
+        if (c.kind != ChallengeType.Rfp) revert WrongState(challengeId, c.state);
+        _requireEvaluationPhase(challengeId, c);
+        Entry storage e = _entries[challengeId][entrant];
+        if (e.status != EntryStatus.Submitted) revert WrongEntryStatus(challengeId, entrant, e.status);
+        e.status = EntryStatus.Selected;
+        emit ProposalSelected(challengeId, entrant);
+        emit IpTransferred(challengeId, entrant, c.agreementHash);
+    }
+
+    /**
+     * @notice CONDITIONAL only: declare that a submission does not meet the criteria. With an
+     * arbiter the seeker deposits `arbitrationFee(challengeId)` and the solver may dispute.
+     * @param challengeId The challenge.
+     * @param entrant The submitting solver or team leader.
+     */
+    function declareCriteriaUnmet(uint256 challengeId, address entrant) external payable nonReentrant {
+        Challenge storage c = _seekerChallenge(challengeId);
+        if (c.kind != ChallengeType.Conditional) revert RefusalNotAllowed(challengeId, RefusalReason.CriteriaUnmet);
+        _refuse(challengeId, c, entrant, RefusalReason.CriteriaUnmet);
+    }
+
+    /**
+     * @notice Refuse a submission as prior knowledge by revealing the commitment made at creation.
+     * With an arbiter the seeker deposits `arbitrationFee(challengeId)` and the solver may dispute.
+     * @param challengeId The challenge (IDEATION or CONDITIONAL).
+     * @param entrant The submitting solver or team leader.
+     * @param salt The salt of the commitment.
+     * @param priorArtCid The CID of the prior-art document.
+     */
+    function refuseForPriorKnowledge(uint256 challengeId, address entrant, bytes32 salt, bytes calldata priorArtCid)
+        external
+        payable
+        nonReentrant
+    {
+        Challenge storage c = _seekerChallenge(challengeId);
+        if (c.kind == ChallengeType.Rfp) revert RefusalNotAllowed(challengeId, RefusalReason.PriorKnowledge);
+        bytes32 revealed = keccak256(abi.encodePacked(salt, priorArtCid));
+        if (c.priorArtCommitment == bytes32(0) || revealed != c.priorArtCommitment) {
+            revert PriorArtMismatch(challengeId, c.priorArtCommitment, revealed);
+        }
+        emit PriorKnowledgeRevealed(challengeId, entrant, salt, priorArtCid);
+        _refuse(challengeId, c, entrant, RefusalReason.PriorKnowledge);
+    }
+
+    /**
+     * @notice Dispute a refusal within DISPUTE_WINDOW, depositing the same fee as the seeker.
+     * @param challengeId The challenge.
+     */
+    function disputeRefusal(uint256 challengeId) external payable nonReentrant {
+        Challenge storage c = _openChallenge(challengeId);
+        Entry storage e = _entries[challengeId][msg.sender];
+        if (e.status != EntryStatus.Refused) revert WrongEntryStatus(challengeId, msg.sender, e.status);
+        Refusal storage r = _refusals[challengeId][msg.sender];
+        if (c.arbiter == address(0)) revert NoArbiter(challengeId);
+        if (r.resolved) revert WrongEntryStatus(challengeId, msg.sender, e.status);
+        if (block.timestamp > r.deadline) revert DeadlinePassed(challengeId, r.deadline);
+        e.status = EntryStatus.Disputed;
+        uint64 rulingDeadline = uint64(block.timestamp) + RULING_PERIOD;
+        r.deadline = rulingDeadline;
+        emit RefusalDisputed(challengeId, msg.sender, r.fee, rulingDeadline);
+        if (r.fee != 0) _takeExact(c.token, r.fee);
+        else if (msg.value != 0) revert EthAmountMismatch(msg.value, 0);
+    }
+
+    /**
+     * @notice The arbiter rules on a dispute before its ruling deadline. The loser's deposit
+     * pays the arbiter, the winner's is refunded; an overturned refusal makes the entry eligible again.
+     * @param challengeId The challenge.
+     * @param entrant The disputing entrant.
+     * @param overturn True if the refusal was wrong.
+     */
+    function ruleOnDispute(uint256 challengeId, address entrant, bool overturn) external nonReentrant {
+        Challenge storage c = _openChallenge(challengeId);
+        if (msg.sender != c.arbiter) revert NotArbiter(challengeId, msg.sender);
+        Entry storage e = _entries[challengeId][entrant];
+        if (e.status != EntryStatus.Disputed) revert WrongEntryStatus(challengeId, entrant, e.status);
+        Refusal storage r = _refusals[challengeId][entrant];
+        if (block.timestamp > r.deadline) revert DeadlinePassed(challengeId, r.deadline);
+        uint256 fee = r.fee;
+        r.resolved = true;
+        --c.openRefusals;
+        if (overturn) {
+            e.status = EntryStatus.Overturned;
+            ++c.eligibleCount;
+            _credit(c.token, entrant, fee); // gas: the solver's own deposit back, never team-split
+        } else {
+            e.status = EntryStatus.Refused;
+            _credit(c.token, c.seeker, fee);
+        }
+        if (fee != 0) _credit(c.token, msg.sender, fee);
+        emit RefusalResolved(challengeId, entrant, overturn, true, fee);
+    }
+
+    /**
+     * @notice Anyone: close a refusal whose deadline passed. Undisputed: final, the seeker's deposit
+     * returns. Disputed but not ruled: overturned, both deposits return (a silent arbiter earns nothing).
+     * @param challengeId The challenge.
+     * @param entrant The refused entrant.
+     */
+    function finalizeRefusal(uint256 challengeId, address entrant) external nonReentrant {
+        Challenge storage c = _challengeIn(challengeId, ChallengeState.Open);
+        Entry storage e = _entries[challengeId][entrant];
+        Refusal storage r = _refusals[challengeId][entrant];
+        bool disputed = e.status == EntryStatus.Disputed;
+        if ((e.status != EntryStatus.Refused && !disputed) || r.resolved || c.arbiter == address(0)) {
+            revert WrongEntryStatus(challengeId, entrant, e.status);
+        }
+        if (block.timestamp <= r.deadline) revert DeadlineNotReached(challengeId, r.deadline);
+        r.resolved = true;
+        --c.openRefusals;
+        if (disputed) {
+            e.status = EntryStatus.Overturned;
+            ++c.eligibleCount;
+            _credit(c.token, entrant, r.fee);
+        }
+        _credit(c.token, c.seeker, r.fee);
+        emit RefusalResolved(challengeId, entrant, disputed, false, 0);
+    }
+
+    // ---------------------------------------------------------------- settlement
+
+    /**
+     * @notice The seeker closes evaluation early: allowed once the whole prize is awarded or nobody
+     * is eligible for it (then the rest is refunded), and no refusal is open.
+     * @param challengeId The challenge.
+     */
+    function closeEvaluation(uint256 challengeId) external {
+        Challenge storage c = _seekerChallenge(challengeId);
+        if (block.timestamp <= c.submissionDeadline) revert DeadlineNotReached(challengeId, c.submissionDeadline);
+        _requireFullyDecided(challengeId, c);
+        _settle(challengeId, c);
+    }
+
+    /**
+     * @notice The arbiter closes its default decision (after the evaluation deadline, within
+     * ARBITER_DECISION_PERIOD); what it left unawarded is split by the default rule.
+     * @param challengeId The challenge.
+     */
+    function arbiterClose(uint256 challengeId) external {
+        Challenge storage c = _openChallenge(challengeId);
+        if (msg.sender != c.arbiter || msg.sender == address(0)) revert NotArbiter(challengeId, msg.sender);
+        _requireArbiterPhase(challengeId, c);
+        if (c.openRefusals != 0) revert RefusalsPending(challengeId, c.openRefusals);
+        _settle(challengeId, c);
+    }
+
+    /**
+     * @notice Anyone: settle by the default rule after the evaluation deadline (after the arbiter's
+     * decision period when there is an arbiter) once no refusal is open.
+     * @param challengeId The challenge.
+     */
+    function settle(uint256 challengeId) external {
+        Challenge storage c = _openChallenge(challengeId);
+        uint64 deadline = c.evaluationDeadline;
+        if (c.arbiter != address(0)) deadline += ARBITER_DECISION_PERIOD;
+        if (block.timestamp <= deadline) revert DeadlineNotReached(challengeId, deadline);
+        if (c.openRefusals != 0) revert RefusalsPending(challengeId, c.openRefusals);
+        _settle(challengeId, c);
+    }
+
+    /**
+     * @notice Anyone: credit an eligible entrant its equal share of the default split.
+     * @param challengeId The settled challenge.
+     * @param entrant The entrant (a team's share is split among its members).
+     * @return amount The share credited.
+     */
+    function claimShare(uint256 challengeId, address entrant) external nonReentrant returns (uint256 amount) {
+        Challenge storage c = _challengeIn(challengeId, ChallengeState.Settled);
+        Outcome storage o = _outcomes[challengeId];
+        Entry storage e = _entries[challengeId][entrant];
+        if (o.sharePool == 0 || e.shareClaimed || !_isEligible(e.status)) revert NothingToClaim(challengeId, entrant);
+        e.shareClaimed = true;
+        uint32 claimed = ++o.sharesClaimed;
+        // The last claimant takes the rounding remainder, so the pool is paid out exactly.
+        amount = claimed == o.shareCount ? o.sharePool - o.sharesPaid : o.sharePool / o.shareCount;
+        o.sharesPaid += uint128(amount);
+        emit ShareClaimed(challengeId, entrant, amount);
+        _pay(c.token, entrant, e.teamId, amount);
+    }
+
+    /**
+     * @notice Anyone: credit a contributor its pro-rata part of a cancelled or settled challenge's refund pool.
+     * @param challengeId The challenge.
+     * @param contributor The contributor (the seeker included).
+     * @return amount The refund credited.
+     */
+    function claimRefund(uint256 challengeId, address contributor) external nonReentrant returns (uint256 amount) {
+        Challenge storage c = _challenges[challengeId];
+        if (c.state != ChallengeState.Cancelled && c.state != ChallengeState.Settled) {
+            revert WrongState(challengeId, c.state);
+        }
+        Outcome storage o = _outcomes[challengeId];
+        uint256 contribution = contributionOf(challengeId, contributor);
+        Contribution storage mine = _contributions[challengeId][contributor];
+        if (o.refundPool == 0 || contribution == 0 || mine.refunded) revert NothingToClaim(challengeId, contributor);
+        mine.refunded = true;
+        uint32 claimed = ++o.refundsClaimed;
+        amount = claimed == c.otherContributors + 1
+            ? o.refundPool - o.refundsPaid
+            : (contribution * o.refundPool) / c.funded;
+        o.refundsPaid += uint128(amount);
+        emit RefundClaimed(challengeId, contributor, amount);
+        _credit(c.token, contributor, amount);
+    }
+
+    // ---------------------------------------------------------------- teams (called by ChallengeTeams)
+
+    /**
+     * @notice Bind `account` to `teamId`: it must have accepted the terms, not submitted and be in no team.
+     * @param challengeId The challenge.
+     * @param account The leader creating, or the member confirming, the team.
+     * @param teamId The team.
+     */
+    function bindTeam(uint256 challengeId, address account, uint32 teamId) external {
+        if (msg.sender != address(teams)) revert NotTeamsContract(msg.sender);
+        Challenge storage c = _openChallenge(challengeId);
+        if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
+        Entry storage e = _entries[challengeId][account];
+        if (e.status != EntryStatus.Accepted) revert WrongEntryStatus(challengeId, account, e.status);
+        if (e.teamId != 0) revert AlreadyInTeam(challengeId, account, e.teamId);
+        e.teamId = teamId;
+    }
+
+    /**
+     * @notice Release `account` from a disbanded team, which must not have submitted.
+     * @param challengeId The challenge.
+     * @param account The member.
+     * @param teamId The team being disbanded.
+     */
+    function unbindTeam(uint256 challengeId, address account, uint32 teamId) external {
+        if (msg.sender != address(teams)) revert NotTeamsContract(msg.sender);
+        Entry storage e = _entries[challengeId][account];
+        if (e.teamId != teamId || e.status != EntryStatus.Accepted) {
+            revert WrongEntryStatus(challengeId, account, e.status);
+        }
+        e.teamId = 0;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /**
+     * @notice A challenge's stored record.
+     * @param challengeId The challenge.
+     * @return The challenge.
+     */
+    function getChallenge(uint256 challengeId) external view returns (Challenge memory) {
+        return _challenges[challengeId];
+    }
+
+    /**
+     * @notice A challenge's outcome once it left Open.
+     * @param challengeId The challenge.
+     * @return The outcome (pools, counts, settlement time).
+     */
+    function getOutcome(uint256 challengeId) external view returns (Outcome memory) {
+        return _outcomes[challengeId];
+    }
+
+    /**
+     * @notice An entrant's record in a challenge.
+     * @param challengeId The challenge.
+     * @param entrant The solver or team leader.
+     * @return The record (its cidDigest is the first 16 bytes of keccak256(cid)).
+     */
+    function getEntry(uint256 challengeId, address entrant) external view returns (Entry memory) {
+        return _entries[challengeId][entrant];
+    }
+
+    /**
+     * @notice A refusal's record.
+     * @param challengeId The challenge.
+     * @param entrant The refused entrant.
+     * @return The refusal.
+     */
+    function getRefusal(uint256 challengeId, address entrant) external view returns (Refusal memory) {
+        return _refusals[challengeId][entrant];
+    }
+
+    /**
+     * @notice What remains in an award slot.
+     * @param challengeId The challenge.
+     * @param slot The slot index.
+     * @return The amount still to award from it.
+     */
+    function slotRemaining(uint256 challengeId, uint256 slot) external view returns (uint256) {
+        Challenge storage c = _challenges[challengeId];
+        if (slot == 0) return c.funded - c.awarded - _extraSlotsTotal[challengeId];
+        if (slot > c.extraSlots) revert UnknownSlot(challengeId, slot);
+        return _extraSlotRemaining[challengeId][slot];
+    }
+
+    /**
+     * @notice What `contributor` put into the challenge (the seeker's is the rest of the funding).
+     * @param challengeId The challenge.
+     * @param contributor The contributor.
+     * @return The contribution.
+     */
+    function contributionOf(uint256 challengeId, address contributor) public view returns (uint256) {
+        Challenge storage c = _challenges[challengeId];
+        if (contributor == c.seeker) return c.funded - _othersContributed[challengeId];
+        return _contributions[challengeId][contributor].amount;
+    }
+
+    /**
+     * @notice Each side's deposit for a refusal and its dispute (ARBITRATION_FEE_BPS of the funding).
+     * @param challengeId The challenge.
+     * @return The fee (zero without an arbiter).
+     */
+    function arbitrationFee(uint256 challengeId) public view returns (uint256) {
+        Challenge storage c = _challenges[challengeId];
+        if (c.arbiter == address(0)) return 0;
+        return (uint256(c.funded) * ARBITRATION_FEE_BPS) / BPS;
+    }
+
+    /**
+     * @notice When an unselected entrant's evaluation licence ends and its IP is its own again.
+     * @param challengeId The challenge.
+     * @param entrant The solver or team leader.
+     * @return The expiry time; 0 while the challenge is open, for winners (IP transferred) and non-entrants.
+     */
+    function licenceExpiry(uint256 challengeId, address entrant) external view returns (uint64) {
+        Challenge storage c = _challenges[challengeId];
+        EntryStatus status = _entries[challengeId][entrant].status;
+        if (c.state != ChallengeState.Settled || status == EntryStatus.Selected || status < EntryStatus.Submitted) {
+            return 0;
+        }
+        return _outcomes[challengeId].settledAt + uint64(c.licenceDays) * 1 days;
+    }
+
+
+    // ---------------------------------------------------------------- internals
+
+    function _challengeIn(uint256 challengeId, ChallengeState state) private view returns (Challenge storage c) {
+        c = _challenges[challengeId];
+        if (c.state != state) {
+            if (c.state == ChallengeState.None) revert UnknownChallenge(challengeId);
+            revert WrongState(challengeId, c.state);
+        }
+    }
+
+    function _openChallenge(uint256 challengeId) private view returns (Challenge storage) {
+        return _challengeIn(challengeId, ChallengeState.Open);
+    }
+
+    function _seekerChallenge(uint256 challengeId) private view returns (Challenge storage c) {
+        c = _openChallenge(challengeId);
+        if (msg.sender != c.seeker) revert NotSeeker(challengeId, msg.sender);
+    }
+
+    function _checkDeadlines(uint64 submissionDeadline, uint64 evaluationDeadline) private pure {
+        if (evaluationDeadline <= submissionDeadline || evaluationDeadline - submissionDeadline > MAX_EVALUATION_PERIOD) {
+            revert InvalidDeadlines(submissionDeadline, evaluationDeadline);
+        }
+    }
+
+    function _requireEvaluationPhase(uint256 challengeId, Challenge storage c) private view {
+        if (block.timestamp <= c.submissionDeadline) revert DeadlineNotReached(challengeId, c.submissionDeadline);
+        if (block.timestamp > c.evaluationDeadline) revert DeadlinePassed(challengeId, c.evaluationDeadline);
+    }
+
+    function _requireArbiterPhase(uint256 challengeId, Challenge storage c) private view {
+        if (block.timestamp <= c.evaluationDeadline) revert DeadlineNotReached(challengeId, c.evaluationDeadline);
+        uint64 end = c.evaluationDeadline + ARBITER_DECISION_PERIOD;
+        if (block.timestamp > end) revert DeadlinePassed(challengeId, end);
+    }
+
+    function _requireFullyDecided(uint256 challengeId, Challenge storage c) private view {
+        if (c.openRefusals != 0) revert RefusalsPending(challengeId, c.openRefusals);
+        uint256 remaining = c.funded - c.awarded;
+        if (remaining != 0 && c.eligibleCount != 0) revert PrizeNotFullyAwarded(challengeId, remaining, c.eligibleCount);
+    }
+
+    function _isEligible(EntryStatus status) private pure returns (bool) {
+        return status == EntryStatus.Submitted || status == EntryStatus.Selected || status == EntryStatus.Overturned;
+    }
+
+    function _refuse(uint256 challengeId, Challenge storage c, address entrant, RefusalReason reason) private {
+        _requireEvaluationPhase(challengeId, c);
+        Entry storage e = _entries[challengeId][entrant];
+        if (e.status != EntryStatus.Submitted) revert WrongEntryStatus(challengeId, entrant, e.status);
+        e.status = EntryStatus.Refused;
+        --c.eligibleCount;
+        uint256 fee = arbitrationFee(challengeId);
+        uint64 deadline;
+        if (c.arbiter != address(0)) {
+            deadline = uint64(block.timestamp) + DISPUTE_WINDOW;
+            _refusals[challengeId][entrant] =
+                Refusal({fee: uint128(fee), deadline: deadline, reason: reason, resolved: false});
+            ++c.openRefusals;
+        }
+        emit SubmissionRefused(challengeId, entrant, reason, fee, deadline);
+        if (fee != 0) _takeExact(c.token, fee);
+        else if (msg.value != 0) revert EthAmountMismatch(msg.value, 0);
+    }
+
+    function _settle(uint256 challengeId, Challenge storage c) private {
+        c.state = ChallengeState.Settled;
+        Outcome storage o = _outcomes[challengeId];
+        uint128 remaining = c.funded - c.awarded;
+        uint64 now_ = uint64(block.timestamp);
+        o.settledAt = now_;
+        uint256 shareCount;
+        uint128 refundPool;
+        if (remaining != 0) {
+            if (c.eligibleCount != 0) {
+                shareCount = c.eligibleCount;
+                o.sharePool = remaining;
+                o.shareCount = uint32(shareCount);
+            } else {
+                refundPool = remaining;
+                o.refundPool = remaining;
+            }
+        }
+        emit ChallengeSettled(
+            challengeId,
+            msg.sender,
+            shareCount == 0 ? 0 : remaining,
+            shareCount,
+            refundPool,
+            now_ + uint64(c.licenceDays) * 1 days
+        );
+    }
+
+    /// @dev Take exactly `amount` of `token` from the caller and count it as owed.
+    function _takeExact(address token, uint256 amount) private {
+        uint256 received = _receive(token, msg.sender, amount);
+        if (received != amount) revert FeeOnTransferNotSupported(token, amount, received);
+        totalOwed[token] += amount;
+    }
+
+    /// @dev Credit a payout to a solver, or split it among a team's members by the team's rule.
+    function _pay(address token, address entrant, uint32 teamId, uint256 amount) private {
+        if (teamId == 0) {
+            _credit(token, entrant, amount);
+            return;
+        }
+        (address[] memory members, uint256[] memory shares) = teams.payoutShares(teamId, amount);
+        // Bounded loop: a team has at most ChallengeTeams.MAX_TEAM_SIZE (8) members.
+        for (uint256 i; i < members.length; ++i) {
+            _credit(token, members[i], shares[i]);
+            emit TeamPayoutCredited(teamId, members[i], shares[i]);
+        }
+    }
+
+    function _beforeWithdraw(address token, uint256 amount) internal override {
+        totalOwed[token] -= amount;
+    }
+}

@@ -1,0 +1,92 @@
+"""Hostile tokens and receivers: reentrancy through token callbacks and ETH receipt."""
+
+# Tests take their roles and contracts as pytest fixtures, hence many positional parameters.
+
+import brownie
+from brownie import FalseReturningToken, NoReturnToken, ReentrantReceiver, ReentrantToken
+from conftest import AGREEMENT, ETH, PRIZE, SUBMISSION_CID, err, terms, to_evaluation
+
+
+def winner_contract(escrow, create, seeker, deployer):
+    """A challenge won by a contract account (ReentrantReceiver); returns (receiver, challenge)."""
+    receiver = ReentrantReceiver.deploy({"from": deployer})
+    cid = create()
+    receiver.execute(escrow, escrow.acceptTerms.encode_input(cid, AGREEMENT), {"from": deployer})
+    receiver.execute(escrow, escrow.submit.encode_input(cid, SUBMISSION_CID), {"from": deployer})
+    to_evaluation(escrow, cid)
+    escrow.award(cid, receiver, 0, PRIZE, {"from": seeker})
+    return receiver, cid
+
+
+def test_withdraw_reentry_from_eth_receiver_fails_and_pays_once(escrow, create, seeker, deployer):
+    receiver, _ = winner_contract(escrow, create, seeker, deployer)
+    receiver.setCallback(escrow, escrow.withdraw.encode_input(ETH), {"from": deployer})
+    receiver.execute(escrow, escrow.withdraw.encode_input(ETH), {"from": deployer})
+    assert receiver.lastCallbackSucceeded() is False
+    assert receiver.balance() == PRIZE
+    assert escrow.withdrawable(ETH, receiver) == 0
+    assert escrow.balance() == 0 and escrow.totalOwed(ETH) == 0
+
+
+def test_receiver_refusing_eth_keeps_its_credit(escrow, create, seeker, deployer):
+    receiver, _ = winner_contract(escrow, create, seeker, deployer)
+    receiver.setRefuseEth(True, {"from": deployer})
+    with brownie.reverts(err("EthTransferFailed", receiver, PRIZE)):
+        receiver.execute(escrow, escrow.withdraw.encode_input(ETH), {"from": deployer})
+    assert escrow.withdrawable(ETH, receiver) == PRIZE
+    assert escrow.totalOwed(ETH) == PRIZE
+
+
+def test_reentrant_token_cannot_reenter_create(escrow, seeker, deployer):
+    rnt = ReentrantToken.deploy({"from": deployer})
+    rnt.mint(seeker, 2 * PRIZE, {"from": seeker})
+    rnt.approve(escrow, 2 * PRIZE, {"from": seeker})
+    rnt.setCallback(escrow, escrow.createChallenge.encode_input(terms(token=rnt)), {"from": deployer})
+    escrow.createChallenge(terms(token=rnt), {"from": seeker})
+    assert rnt.lastCallbackSucceeded() is False
+    assert escrow.challengeCount() == 1
+    assert rnt.balanceOf(escrow) == PRIZE == escrow.totalOwed(rnt)
+
+
+def test_reentrant_token_cannot_reenter_withdraw(escrow, create, seeker, solver, deployer):
+    rnt = ReentrantToken.deploy({"from": deployer})
+    rnt.mint(seeker, PRIZE, {"from": seeker})
+    rnt.approve(escrow, PRIZE, {"from": seeker})
+    cid = create(token=rnt)
+    escrow.acceptTerms(cid, AGREEMENT, {"from": solver})
+    escrow.submit(cid, SUBMISSION_CID, {"from": solver})
+    to_evaluation(escrow, cid)
+    escrow.award(cid, solver, 0, PRIZE, {"from": seeker})
+    rnt.setCallback(escrow, escrow.withdraw.encode_input(rnt), {"from": deployer})
+    escrow.withdraw(rnt, {"from": solver})
+    assert rnt.lastCallbackSucceeded() is False
+    assert rnt.balanceOf(solver) == PRIZE
+    assert rnt.balanceOf(escrow) == 0 == escrow.totalOwed(rnt)
+
+
+def test_no_return_token_pays_out(escrow, create, seeker, solver, deployer):
+    nrt = NoReturnToken.deploy({"from": deployer})
+    nrt.mint(seeker, PRIZE, {"from": seeker})
+    nrt.approve(escrow, PRIZE, {"from": seeker})
+    cid = create(token=nrt)
+    escrow.acceptTerms(cid, AGREEMENT, {"from": solver})
+    escrow.submit(cid, SUBMISSION_CID, {"from": solver})
+    to_evaluation(escrow, cid)
+    escrow.award(cid, solver, 0, PRIZE, {"from": seeker})
+    escrow.withdraw(nrt, {"from": solver})
+    assert nrt.balanceOf(solver) == PRIZE
+
+
+def test_false_returning_token_withdraw_reverts_and_keeps_credit(escrow, create, seeker, solver, deployer):
+    flt = FalseReturningToken.deploy({"from": deployer})
+    flt.mint(seeker, PRIZE, {"from": seeker})
+    flt.approve(escrow, PRIZE, {"from": seeker})
+    cid = create(token=flt)
+    escrow.acceptTerms(cid, AGREEMENT, {"from": solver})
+    escrow.submit(cid, SUBMISSION_CID, {"from": solver})
+    to_evaluation(escrow, cid)
+    escrow.award(cid, solver, 0, PRIZE, {"from": seeker})
+    flt.setFailing(True, {"from": seeker})
+    with brownie.reverts(err("SafeERC20FailedOperation", flt)):
+        escrow.withdraw(flt, {"from": solver})
+    assert escrow.withdrawable(flt, solver) == PRIZE

@@ -1,0 +1,315 @@
+"""Stateful property test of ChallengeEscrow (Brownie `state_machine` over Hypothesis).
+
+Random sequences of create / contribute / accept / submit / award / refuse / dispute /
+rule / timeout / settle / claim / withdraw, with invariants checked after every step:
+the escrow holds at least what it owes per token (here exactly: nothing else arrives);
+what came in equals what went out plus what is still owed; nobody withdraws more than
+was credited (a second withdraw reverts); no challenge pays out beyond its funding; and a
+settled challenge's awards + shares + refunds equal its funding.
+
+Step budget: CROWDBOUNTY_FUZZ_STEPS (default 200). The executed steps are recorded with
+`devstack.results.record_results("fuzz", "challenge", ...)`.
+"""
+
+import importlib.util
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import brownie
+import brownie.test
+from brownie import chain
+from brownie.exceptions import VirtualMachineError
+from brownie.test import strategy
+from conftest import AGREEMENT, CONDITIONAL, DAY, ETH, IDEATION, terms
+
+from devstack.results import record_results
+
+
+def _pure_python_state_machine() -> Callable[..., None]:
+    """Brownie's `state_machine` from the pure-Python module shipped beside the compiled one.
+
+    The wheel's mypyc-compiled `brownie.test.stateful` rejects the machine class it builds
+    itself ("_BrownieStateMachine object expected; got BrownieStateMachine").
+    """
+    source = Path(brownie.test.__file__).with_name("stateful.py")
+    spec = importlib.util.spec_from_file_location("brownie_stateful_pure", source)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.state_machine
+
+
+state_machine = _pure_python_state_machine()
+STEPS = int(os.environ.get("CROWDBOUNTY_FUZZ_STEPS", "200"))
+STEPS_PER_EXAMPLE = 50
+MAX_ROUNDS = 50
+CANCELLED, SETTLED = 2, 3
+DISPUTED = 5
+
+
+class ChallengeMachine:
+    st_index = strategy("uint8", max_value=7)
+    st_amount = strategy("uint256", min_value=1, max_value=10**18)
+    st_fraction = strategy("uint8", min_value=1, max_value=100)
+    st_slots = strategy("uint8", min_value=1, max_value=3)
+    st_bool = strategy("bool")
+    st_sleep = strategy("uint8", max_value=3)
+
+    steps: ClassVar[int] = 0  # rules executed
+    transactions: ClassVar[int] = 0
+    reverted: ClassVar[int] = 0
+
+    # Brownie calls __init__ once on the generated class, not on an instance.
+    def __init__(cls, escrow: Any, token: Any, accounts: Any) -> None:  # noqa: N805
+        cls.escrow = escrow
+        cls.token = token
+        cls.seekers = [accounts[1], accounts[6]]
+        cls.solvers = [accounts[2], accounts[3], accounts[4]]
+        cls.arbiter = accounts[5]
+        cls.everyone = [*cls.seekers, *cls.solvers, cls.arbiter, accounts[7]]
+        cls.tokens = [ETH, token.address]
+
+    def setup(self) -> None:
+        self.challenges: list[int] = []
+        self.refusals: set[tuple[int, str]] = set()
+        self.incoming = dict.fromkeys(self.tokens, 0)
+        self.withdrawn = dict.fromkeys(self.tokens, 0)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _tx(self, fn: Any, *args: Any) -> Any:
+        ChallengeMachine.transactions += 1
+        try:
+            return fn(*args)
+        except VirtualMachineError:
+            ChallengeMachine.reverted += 1
+            return None
+
+    def _pick(self, index: int) -> int | None:
+        return self.challenges[index % len(self.challenges)] if self.challenges else None
+
+    def _token_of(self, cid: int) -> str:
+        return self.escrow.getChallenge(cid)["token"]
+
+    def _value(self, cid: int, amount: int) -> int:
+        return amount if self._token_of(cid) == ETH else 0
+
+    # ------------------------------------------------------------------ rules
+
+    def initialize_challenges(self, arb="st_bool", conditional="st_bool"):
+        """Every run starts with one ETH and one token challenge so the other rules have targets."""
+        self.rule_create(0, 2, 10**18, False, arb, conditional)
+        self.rule_create(1, 1, 10**18, True, not arb, not conditional)
+
+    def rule_create(  # noqa: PLR0917 (Brownie passes the strategies positionally)
+        self,
+        who="st_index",
+        slots="st_slots",
+        amount="st_amount",
+        use_token="st_bool",
+        arb="st_bool",
+        conditional="st_bool",
+    ):
+        ChallengeMachine.steps += 1
+        seeker = self.seekers[who % 2]
+        token = self.token.address if use_token else ETH
+        t = terms(
+            kind=CONDITIONAL if conditional else IDEATION,
+            token=token,
+            slots=[amount // (i + 1) or 1 for i in range(slots)],
+            arbiter=self.arbiter if arb else ETH,
+            submission_deadline=chain.time() + 3 * DAY,
+            evaluation_deadline=chain.time() + 6 * DAY,
+        )
+        total = sum(t[2])
+        tx = self._tx(self.escrow.createChallenge, t, {"from": seeker, "value": total if token == ETH else 0})
+        if tx is not None:
+            self.challenges.append(tx.return_value)
+            self.incoming[token] += total
+
+    def rule_contribute(self, index="st_index", who="st_index", amount="st_amount"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        tx = self._tx(
+            self.escrow.contribute,
+            cid,
+            amount,
+            {"from": self.everyone[who % len(self.everyone)], "value": self._value(cid, amount)},
+        )
+        if tx is not None:
+            self.incoming[self._token_of(cid)] += amount
+
+    def rule_enter(self, index="st_index", who="st_index", submit="st_bool"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        solver = self.solvers[who % 3]
+        self._tx(self.escrow.acceptTerms, cid, AGREEMENT, {"from": solver})
+        if submit:
+            self._tx(self.escrow.submit, cid, b"cid-%d" % who, {"from": solver})
+
+    def rule_award(
+        self, index="st_index", who="st_index", slot="st_slots", fraction="st_fraction", by_arbiter="st_bool"
+    ):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        slot -= 1
+        try:
+            remaining = self.escrow.slotRemaining(cid, slot)
+        except (VirtualMachineError, ValueError):
+            remaining = 1
+        amount = max(1, remaining * fraction // 100)
+        sender = self.arbiter if by_arbiter else self.escrow.getChallenge(cid)["seeker"]
+        self._tx(self.escrow.award, cid, self.solvers[who % 3], slot, amount, {"from": sender})
+
+    def rule_refuse(self, index="st_index", who="st_index"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        fee = self.escrow.arbitrationFee(cid)
+        solver = self.solvers[who % 3]
+        seeker = self.escrow.getChallenge(cid)["seeker"]
+        tx = self._tx(
+            self.escrow.declareCriteriaUnmet, cid, solver, {"from": seeker, "value": self._value(cid, fee)}
+        )
+        if tx is not None:
+            self.incoming[self._token_of(cid)] += fee
+            self.refusals.add((cid, solver.address))
+
+    def rule_dispute(self, index="st_index", who="st_index"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        solver = self.solvers[who % 3]
+        fee = self.escrow.getRefusal(cid, solver)["fee"]
+        tx = self._tx(self.escrow.disputeRefusal, cid, {"from": solver, "value": self._value(cid, fee)})
+        if tx is not None:
+            self.incoming[self._token_of(cid)] += fee
+
+    def rule_resolve(self, index="st_index", who="st_index", overturn="st_bool"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        solver = self.solvers[who % 3]
+        if not self._tx(self.escrow.ruleOnDispute, cid, solver, overturn, {"from": self.arbiter}):
+            self._tx(self.escrow.finalizeRefusal, cid, solver, {"from": self.everyone[-1]})
+
+    def rule_sleep(self, period="st_sleep"):
+        ChallengeMachine.steps += 1
+        chain.sleep([3600, 2 * DAY, 4 * DAY, 15 * DAY][period])
+        chain.mine()
+
+    def rule_finish(self, index="st_index", how="st_index"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        c = self.escrow.getChallenge(cid)
+        if how % 3 == 0:
+            self._tx(self.escrow.cancel, cid, {"from": c["seeker"]})
+        elif how % 3 == 1:
+            self._tx(self.escrow.closeEvaluation, cid, {"from": c["seeker"]})
+        else:
+            self._tx(self.escrow.settle, cid, {"from": self.everyone[-1]})
+
+    def rule_claim(self, index="st_index", who="st_index"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        account = self.everyone[who % len(self.everyone)]
+        self._tx(self.escrow.claimShare, cid, account, {"from": account})
+        self._tx(self.escrow.claimRefund, cid, account, {"from": account})
+
+    def rule_withdraw(self, who="st_index", use_token="st_bool"):
+        ChallengeMachine.steps += 1
+        account = self.everyone[who % len(self.everyone)]
+        token = self.tokens[1] if use_token else ETH
+        owed = self.escrow.withdrawable(token, account)
+        tx = self._tx(self.escrow.withdraw, token, {"from": account})
+        if tx is None:
+            assert owed == 0, "a withdrawal of a credited balance reverted"
+            return
+        assert tx.events["Withdrawn"]["amount"] == owed
+        self.withdrawn[token] += owed
+        with brownie.reverts():
+            self.escrow.withdraw(token, {"from": account})
+
+    # ------------------------------------------------------------------ invariants
+
+    def _holdings(self, token: str) -> int:
+        return self.escrow.balance() if token == ETH else self.token.balanceOf(self.escrow)
+
+    def invariant_holds_what_it_owes(self):
+        for token in self.tokens:
+            owed = self.escrow.totalOwed(token)
+            assert self._holdings(token) >= owed
+            assert self._holdings(token) == owed == self.incoming[token] - self.withdrawn[token]
+
+    def invariant_owed_is_credits_plus_held(self):
+        held = dict.fromkeys(self.tokens, 0)
+        for cid in self.challenges:
+            c = self.escrow.getChallenge(cid)
+            o = self.escrow.getOutcome(cid)
+            paid = c["awarded"] + o["sharesPaid"] + o["refundsPaid"]
+            assert paid <= c["funded"], "paid out beyond the challenge's funds"
+            if c["state"] in (SETTLED, CANCELLED):
+                assert c["awarded"] + o["sharePool"] + o["refundPool"] == c["funded"]
+            held[c["token"]] += c["funded"] - paid
+        for cid, solver in self.refusals:
+            r = self.escrow.getRefusal(cid, solver)
+            if not r["resolved"] and r["fee"]:
+                disputed = self.escrow.getEntry(cid, solver)["status"] == DISPUTED
+                held[self._token_of(cid)] += r["fee"] * (2 if disputed else 1)
+        for token in self.tokens:
+            credited = sum(self.escrow.withdrawable(token, a) for a in self.everyone)
+            assert self.escrow.totalOwed(token) == credited + held[token]
+
+
+def test_challenge_stateful(escrow, token, accounts):
+    for account in (accounts[5], accounts[7], accounts[2], accounts[3], accounts[4], accounts[6]):
+        token.mint(account, 10**24, {"from": account})
+        token.approve(escrow, 2**256 - 1, {"from": account})
+    settings = {
+        "stateful_step_count": STEPS_PER_EXAMPLE,
+        "max_examples": max(1, STEPS // STEPS_PER_EXAMPLE),
+        "database": None,  # replayed (shrunk) examples would eat the step budget
+    }
+    started = time.monotonic()
+    ChallengeMachine.steps = ChallengeMachine.transactions = ChallengeMachine.reverted = 0
+    passed = False
+    rounds = 0
+    try:
+        # Hypothesis starts every run with a few very short examples (the all-zero one first),
+        # so run again until the step budget is really spent (at most MAX_ROUNDS runs).
+        while ChallengeMachine.steps < STEPS and rounds < MAX_ROUNDS:
+            state_machine(ChallengeMachine, escrow, token, accounts, settings=settings)
+            chain.revert()  # back to the state_machine's own snapshot: the next round starts clean
+            rounds += 1
+        passed = True
+    finally:
+        record_results(
+            "fuzz",
+            "challenge",
+            {
+                "steps": ChallengeMachine.steps,
+                "transactions": ChallengeMachine.transactions,
+                "reverted_transactions": ChallengeMachine.reverted,
+                "examples_per_round": settings["max_examples"],
+                "rounds": rounds,
+                "step_budget": STEPS,
+                "violations": 0 if passed else 1,
+                "seconds": round(time.monotonic() - started, 1),
+            },
+        )
