@@ -10,13 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from brownie import accounts, history, project, web3
+from brownie import Contract, accounts, history, project, web3
 
 from devstack.settings import DevstackSettings
 from devstack.toolchain import write_atomically
 
 # Both escrows take no constructor arguments: every parameter is per challenge or batch.
 DEPLOYED_CONTRACTS = ("ChallengeEscrow", "MicrotaskEscrow")
+# Contracts a deployed contract creates itself: (name, creator, getter of its address).
+CREATED_CONTRACTS = (("ChallengeTeams", "ChallengeEscrow", "teams"),)
 
 
 def _chain_identity() -> dict[str, Any]:
@@ -66,5 +68,18 @@ def main() -> None:
             "abi": build["abi"],
         }
         print(f"{name}: deployed at {instance.address} (block {tx.block_number}, gas {tx.gas_used})")
+    for name, creator, getter in CREATED_CONTRACTS:
+        build = crowdbounty[name]._build
+        # from_abi, not `.at()`: Brownie keeps artifacts of live-type networks by chain id and
+        # address, and the dev chain reuses addresses, so `.at()` may return a stale contract.
+        creator_contract = Contract.from_abi(creator, contracts[creator]["address"], contracts[creator]["abi"])
+        address = getattr(creator_contract, getter)()
+        contracts[name] = {
+            **contracts[creator],
+            "address": address,
+            "abi": build["abi"],
+            "bytecode_sha1": build["bytecodeSha1"],
+        }
+        print(f"{name}: at {address} (created by {creator})")
     write_atomically(file, json.dumps({**identity, "contracts": contracts}, indent=2) + "\n")
     print(f"Deployments recorded in {file}")

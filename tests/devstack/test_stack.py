@@ -105,7 +105,7 @@ def test_up_reports_every_component_healthy(stack: Stack) -> None:
     body = report.json()
     assert body["status"] == "ok"
     assert body["chain"]["chain_id"] == 1337
-    assert set(body["contracts"]["addresses"]) == {"ChallengeEscrow", "MicrotaskEscrow"}
+    assert set(body["contracts"]["addresses"]) == {"ChallengeEscrow", "ChallengeTeams", "MicrotaskEscrow"}
     assert body["ipfs"]["ok"] and body["database"]["ok"]
     assert body["indexer"]["ok"] and body["indexer"]["last_block"] >= 0
 
