@@ -37,7 +37,7 @@ COMMANDS: dict[str, Callable[[DevstackSettings, argparse.Namespace], int]] = {
     "down": lambda settings, _args: Supervisor(settings).down(),
     "status": _status,
     "test": lambda _settings, args: checks.run_tests(args.only),
-    "fuzz": lambda _settings, args: checks.run_fuzz(args.steps),
+    "fuzz": lambda _settings, args: checks.run_fuzz(args.steps, args.paths),
     "bench": lambda _settings, args: checks.run_benchmarks(args.names),
 }
 
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     fuzz = commands.add_parser("fuzz", help="run the stateful contract tests long")
     fuzz.add_argument("--steps", type=int, default=10_000, help="steps per state machine")
+    fuzz.add_argument("paths", nargs="*", help="test folders (default: tests/contracts)")
     bench = commands.add_parser("bench", help="run benchmarks; results go to bench/results/")
     bench.add_argument("names", nargs="*", choices=sorted(checks.BENCHMARKS), default=sorted(checks.BENCHMARKS))
     return parser
