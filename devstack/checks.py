@@ -12,7 +12,7 @@ from pathlib import Path
 
 from devstack.results import RESULTS_DIR
 from devstack.settings import PROJECT_ROOT, TEST_NETWORK_ID
-from devstack.toolchain import FUZZ_NETWORK_ID, NODE_MODULES, solc_shim_path
+from devstack.toolchain import solc_shim_path
 
 BIN = Path(sys.executable).parent
 PYTHON_PACKAGES = ["backend", "client", "devstack", "scripts", "bench", "tests"]
@@ -30,12 +30,12 @@ def _existing(paths: Sequence[str]) -> list[str]:
     return [p for p in paths if (PROJECT_ROOT / p).exists()]
 
 
-def brownie_test(paths: Sequence[str], *extra: str, network: str = TEST_NETWORK_ID) -> Step:
+def brownie_test(paths: Sequence[str], *extra: str) -> Step:
     """The contract tests with CI's short fuzz budget; what the short runs record goes to
     build/, so they never overwrite the results of a real `make fuzz`."""
     return Step(
         "contracts",
-        [str(BIN / "brownie"), "test", *paths, "--network", network, *extra],
+        [str(BIN / "brownie"), "test", *paths, "--network", TEST_NETWORK_ID, *extra],
         {
             "CROWDBOUNTY_FUZZ_STEPS": str(CI_FUZZ_STEPS),
             "CROWDBOUNTY_RESULTS_DIR": str(PROJECT_ROOT / "build" / "results"),
@@ -141,14 +141,10 @@ def run_tests(only: Sequence[str] | None) -> int:
 
 
 def run_fuzz(steps: int, paths: Sequence[str]) -> int:
-    """Run the stateful contract tests for `steps` steps each (on Anvil, for speed), then
-    report what ran from bench/results/fuzz.json."""
-    step = brownie_test(paths or ["tests/contracts"], "-k", "stateful", network=FUZZ_NETWORK_ID)
-    env = {
-        "CROWDBOUNTY_FUZZ_STEPS": str(steps),
-        "PATH": f"{NODE_MODULES / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    code = run_steps([Step("fuzz", step.argv, env)])
+    """Run the stateful contract tests for `steps` steps each, then report what ran from
+    bench/results/fuzz.json."""
+    step = brownie_test(paths or ["tests/contracts"], "-k", "stateful")
+    code = run_steps([Step("fuzz", step.argv, {"CROWDBOUNTY_FUZZ_STEPS": str(steps)})])
     results_file = RESULTS_DIR / "fuzz.json"
     if results_file.exists():
         print(f"fuzz results ({results_file}):")
