@@ -15,3 +15,7 @@ class PortInUseError(DevstackError):
 
 class ServiceStartError(DevstackError):
     """A service did not become healthy before its deadline."""
+
+
+class ProcessStopError(DevstackError):
+    """A process the stack started could not be stopped."""

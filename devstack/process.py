@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from devstack.errors import PortInUseError, ServiceStartError
+from devstack.errors import PortInUseError, ProcessStopError, ServiceStartError
 from devstack.toolchain import write_atomically
 
 LOG_TAIL_BYTES = 2000
@@ -54,26 +54,42 @@ class ProcessRecord:
         write_atomically(pid_file, json.dumps(asdict(self)) + "\n")
 
 
+KILL_WAIT_S = 5.0
+
+
 def terminate(record: ProcessRecord, timeout_s: float) -> None:
-    """SIGTERM `record`'s process group, then SIGKILL after `timeout_s`; no-op if it is gone."""
+    """SIGTERM `record`'s process, then SIGKILL after `timeout_s`; no-op if it is gone.
+
+    Raises ProcessStopError if it still runs after SIGKILL (never waits without a deadline).
+    """
     if not record.is_alive():
         return
-    # Each service is the leader of its own session (start_new_session), so its group id
-    # is its PID and the signal reaches any helper processes it forked too.
-    _signal_group(record.pid, signal.SIGTERM)
+    _signal(record.pid, signal.SIGTERM)
+    if _wait_gone(record, timeout_s):
+        return
+    _signal(record.pid, signal.SIGKILL)
+    if not _wait_gone(record, KILL_WAIT_S):
+        raise ProcessStopError(f"{record.name} (pid {record.pid}) still runs after SIGKILL")
+
+
+def _wait_gone(record: ProcessRecord, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not record.is_alive():
-            return
-        time.sleep(0.05)
-    _signal_group(record.pid, signal.SIGKILL)
     while record.is_alive():
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
+    return True
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
+def _signal(pid: int, sig: signal.Signals) -> None:
+    """Signal a service's whole process group (it leads one: start_new_session), so helpers
+    it forked go too; a process that leads no group (a supervisor run by `make up` in a
+    terminal) gets the signal alone."""
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, sig)
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
 
 
 def port_is_open(host: str, port: int) -> bool:

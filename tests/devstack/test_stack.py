@@ -211,3 +211,21 @@ def test_ctrl_c_in_the_foreground_stops_every_service(stack: Stack) -> None:
     assert "SIGINT received: stopping the stack" in output
     assert "Stack stopped." in output
     assert all(process_start_ticks(pid) is None for pid in pids.values())
+
+
+def test_down_stops_a_supervisor_running_in_a_terminal(stack: Stack) -> None:
+    # As `make up` in a terminal: the supervisor shares its parent's process group.
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "devstack", "up"], cwd=PROJECT_ROOT, env=stack.env, stdout=subprocess.DEVNULL
+    )
+    try:
+        _wait_until_healthy(stack, RESTART_DEADLINE_S)
+        assert os.getpgid(supervisor.pid) != supervisor.pid
+        pids = stack.pids()
+        started = time.monotonic()
+        assert stack.devstack("down").returncode == 0
+        assert time.monotonic() - started < 30
+        assert supervisor.wait(timeout=30) == 0
+    finally:
+        supervisor.kill()
+    assert all(process_start_ticks(pid) is None for pid in pids.values())
