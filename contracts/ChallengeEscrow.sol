@@ -118,13 +118,14 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         uint24 evaluationPeriod; // evaluation deadline minus submission deadline (<= 180 days)
         uint16 eligibleCount; // submitted and not (validly) refused; at most 65,535
         ChallengeState state;
-        uint8 flags; // FLAG_FROZEN: someone accepted the agreement; FLAG_TOKEN: slot 3 holds the token
+        // bit 0: someone accepted the agreement; bit 1: slot 3 holds the token;
+        // bits 2-3: the ChallengeType; bits 4-7: award slots beyond slot 0 (at most 15)
+        uint8 flags;
         // slot 1: the money, plus what award needs besides slot 0
         uint120 funded;
         uint120 awarded;
-        ChallengeType kind;
-        uint8 extraSlots; // award slots beyond slot 0
-        // slot 2
+        uint16 agreementId; // index in the agreement registry; 0: the hash is in slot 2
+        // slot 2 (only written for an agreement that could not be registered)
         bytes32 agreementHash;
         // slot 3 (zero, never written, for an ETH challenge with the default licence)
         address token;
@@ -194,6 +195,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
 
     uint8 private constant FLAG_FROZEN = 1;
     uint8 private constant FLAG_TOKEN = 2;
+    uint8 private constant KIND_SHIFT = 2;
+    uint8 private constant EXTRA_SLOTS_SHIFT = 4;
 
     // ---------------------------------------------------------------- storage
 
@@ -201,8 +204,14 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     ChallengeTeams public immutable teams;
     // gas: the challenge counter and the ETH liabilities share one slot, which an ETH
     // challenge's creation writes once (ETH in existence is far below 2^128).
-    uint128 private _challengeCount;
     uint128 private _ethOwed;
+    uint112 private _challengeCount;
+    uint16 private _agreementCount;
+    // gas: agreements are registered at their first use, so that challenges under an agreement
+    // already used (typically the platform's standard ones) store a 16-bit index instead of a
+    // fresh 32-byte slot.
+    mapping(bytes32 agreementHash => uint16 id) private _agreementIds;
+    mapping(uint16 id => bytes32 agreementHash) private _agreementHashes;
     mapping(address token => uint256 amount) private _tokenOwed;
 
     mapping(uint256 challengeId => Record) private _challenges;
@@ -378,17 +387,30 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         c.evaluationPeriod = uint24(terms.evaluationDeadline - terms.submissionDeadline);
         c.state = ChallengeState.Open;
         // gas: slot 3 stays untouched for an ETH challenge with the default licence.
+        uint8 flags = uint8(terms.kind) << KIND_SHIFT;
+        if (slots > 1) flags |= uint8(slots - 1) << EXTRA_SLOTS_SHIFT;
         if (terms.token != NATIVE) {
-            c.flags = FLAG_TOKEN;
+            flags |= FLAG_TOKEN;
             c.token = terms.token;
         }
+        c.flags = flags;
         if (licenceDays != DEFAULT_LICENCE_DAYS) c.licenceDays = licenceDays;
-        c.kind = terms.kind;
         // gas: slot 2 stays untouched for a one-slot challenge without an arbiter.
         if (terms.arbiter != address(0)) c.arbiter = terms.arbiter;
         c.funded = uint120(total);
-        if (slots > 1) c.extraSlots = uint8(slots - 1);
-        c.agreementHash = terms.agreementHash;
+        uint16 agreementId = _agreementIds[terms.agreementHash];
+        if (agreementId == 0) {
+            uint16 count = _agreementCount;
+            if (count == type(uint16).max) {
+                c.agreementHash = terms.agreementHash; // registry full: stored with the challenge
+            } else {
+                agreementId = count + 1;
+                _agreementCount = agreementId;
+                _agreementIds[terms.agreementHash] = agreementId;
+                _agreementHashes[agreementId] = terms.agreementHash;
+            }
+        }
+        if (agreementId != 0) c.agreementId = agreementId;
         if (terms.priorArtCommitment != bytes32(0)) c.priorArtCommitment = terms.priorArtCommitment;
 
         // gas: no ChallengeFunded here; the creation event's slot amounts sum to the funding.
@@ -407,7 +429,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      */
     function contribute(uint256 challengeId, uint256 amount) external payable nonReentrant {
         Record storage c = _openChallenge(challengeId);
-        if (c.kind == ChallengeType.Rfp) revert NoCashPrize(challengeId);
+        if (_kind(c) == ChallengeType.Rfp) revert NoCashPrize(challengeId);
         if (block.timestamp > _evalDeadline(c)) revert DeadlinePassed(challengeId, _evalDeadline(c));
         uint256 funded = c.funded + amount;
         if (amount == 0 || funded > type(uint120).max) revert InvalidAmount(amount);
@@ -467,7 +489,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     function acceptTerms(uint256 challengeId, bytes32 agreementHash) external {
         Record storage c = _openChallenge(challengeId);
         if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
-        if (agreementHash != c.agreementHash) revert AgreementMismatch(challengeId, c.agreementHash, agreementHash);
+        bytes32 expected = _agreementOf(c);
+        if (agreementHash != expected) revert AgreementMismatch(challengeId, expected, agreementHash);
         Entry storage e = _entries[challengeId][msg.sender];
         if (e.status != EntryStatus.None) revert AlreadyAccepted(challengeId, msg.sender);
         e.acceptedAt = uint40(block.timestamp);
@@ -523,7 +546,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         } else {
             revert NotSeeker(challengeId, msg.sender);
         }
-        if (c.kind == ChallengeType.Rfp) revert NoCashPrize(challengeId);
+        if (_kind(c) == ChallengeType.Rfp) revert NoCashPrize(challengeId);
         Entry storage e = _entries[challengeId][entrant];
         EntryStatus status = e.status;
         if (status != EntryStatus.Submitted && status != EntryStatus.Selected && status != EntryStatus.Overturned) {
@@ -533,9 +556,9 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         uint256 remaining;
         if (slot == 0) {
             remaining = c.funded - c.awarded;
-            if (c.extraSlots != 0) remaining -= _extraSlotsTotal[challengeId];
+            if (_extraSlots(c) != 0) remaining -= _extraSlotsTotal[challengeId];
         } else {
-            if (slot > c.extraSlots) revert UnknownSlot(challengeId, slot);
+            if (slot > _extraSlots(c)) revert UnknownSlot(challengeId, slot);
             remaining = _extraSlotRemaining[challengeId][slot];
         }
         if (amount > remaining) revert SlotExceeded(challengeId, slot, remaining, amount);
@@ -549,7 +572,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         c.awarded += uint120(amount);
         if (status != EntryStatus.Selected) {
             e.status = EntryStatus.Selected;
-            emit IpTransferred(challengeId, entrant, c.agreementHash);
+            emit IpTransferred(challengeId, entrant, _agreementOf(c));
         }
         emit AwardGranted(challengeId, entrant, slot, amount, remaining, msg.sender);
         _pay(_tokenOf(c), entrant, e.teamId, amount);
@@ -562,13 +585,13 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      */
     function selectProposal(uint256 challengeId, address entrant) external {
         Record storage c = _seekerChallenge(challengeId);
-        if (c.kind != ChallengeType.Rfp) revert WrongState(challengeId, c.state);
+        if (_kind(c) != ChallengeType.Rfp) revert WrongState(challengeId, c.state);
         _requireEvaluationPhase(challengeId, c);
         Entry storage e = _entries[challengeId][entrant];
         if (e.status != EntryStatus.Submitted) revert WrongEntryStatus(challengeId, entrant, e.status);
         e.status = EntryStatus.Selected;
         emit ProposalSelected(challengeId, entrant);
-        emit IpTransferred(challengeId, entrant, c.agreementHash);
+        emit IpTransferred(challengeId, entrant, _agreementOf(c));
     }
 
     /**
@@ -579,7 +602,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      */
     function declareCriteriaUnmet(uint256 challengeId, address entrant) external payable nonReentrant {
         Record storage c = _seekerChallenge(challengeId);
-        if (c.kind != ChallengeType.Conditional) revert RefusalNotAllowed(challengeId, RefusalReason.CriteriaUnmet);
+        if (_kind(c) != ChallengeType.Conditional) revert RefusalNotAllowed(challengeId, RefusalReason.CriteriaUnmet);
         _refuse(challengeId, c, entrant, RefusalReason.CriteriaUnmet);
     }
 
@@ -597,7 +620,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         nonReentrant
     {
         Record storage c = _seekerChallenge(challengeId);
-        if (c.kind == ChallengeType.Rfp) revert RefusalNotAllowed(challengeId, RefusalReason.PriorKnowledge);
+        if (_kind(c) == ChallengeType.Rfp) revert RefusalNotAllowed(challengeId, RefusalReason.PriorKnowledge);
         bytes32 revealed = keccak256(abi.encodePacked(salt, priorArtCid));
         if (c.priorArtCommitment == bytes32(0) || revealed != c.priorArtCommitment) {
             revert PriorArtMismatch(challengeId, c.priorArtCommitment, revealed);
@@ -817,15 +840,15 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             submissionDeadline: c.submissionDeadline,
             token: c.token,
             evaluationDeadline: c.state == ChallengeState.None ? 0 : _evalDeadline(c),
-            kind: c.kind,
+            kind: _kind(c),
             licenceDays: c.state == ChallengeState.None ? 0 : _licenceDays(c),
             arbiter: c.arbiter,
             openRefusals: c.openRefusals,
             otherContributors: c.otherContributors,
             funded: c.funded,
             awarded: c.awarded,
-            extraSlots: c.extraSlots,
-            agreementHash: c.agreementHash,
+            extraSlots: _extraSlots(c),
+            agreementHash: _agreementOf(c),
             priorArtCommitment: c.priorArtCommitment
         });
     }
@@ -885,7 +908,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     function slotRemaining(uint256 challengeId, uint256 slot) external view returns (uint256) {
         Record storage c = _challenges[challengeId];
         if (slot == 0) return c.funded - c.awarded - _extraSlotsTotal[challengeId];
-        if (slot > c.extraSlots) revert UnknownSlot(challengeId, slot);
+        if (slot > _extraSlots(c)) revert UnknownSlot(challengeId, slot);
         return _extraSlotRemaining[challengeId][slot];
     }
 
@@ -937,6 +960,19 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     /// @dev gas: an ETH challenge never reads slot 3.
     function _tokenOf(Record storage c) private view returns (address) {
         return c.flags & FLAG_TOKEN == 0 ? NATIVE : c.token;
+    }
+
+    function _kind(Record storage c) private view returns (ChallengeType) {
+        return ChallengeType((c.flags >> KIND_SHIFT) & 3);
+    }
+
+    function _extraSlots(Record storage c) private view returns (uint8) {
+        return c.flags >> EXTRA_SLOTS_SHIFT;
+    }
+
+    function _agreementOf(Record storage c) private view returns (bytes32) {
+        uint16 id = c.agreementId;
+        return id == 0 ? c.agreementHash : _agreementHashes[id];
     }
 
     function _licenceDays(Record storage c) private view returns (uint16) {
