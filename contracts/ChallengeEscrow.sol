@@ -108,9 +108,10 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         bytes32 priorArtCommitment;
     }
 
-    /// @dev gas: three slots written at creation for a one-slot ETH challenge without arbiter,
-    /// with the default licence; metadata, public key and slot amounts live in the creation
-    /// event only. Slots that stay zero for such a challenge are never written.
+    /// @dev gas: two slots written at creation for a one-slot ETH challenge without arbiter,
+    /// with the default licence, under an agreement already registered; metadata, public key
+    /// and slot amounts live in the creation event only. Slots that stay zero for such a
+    /// challenge are never written.
     struct Record {
         // slot 0: everything acceptTerms and submit touch, so they read and write one slot
         address seeker;
@@ -395,7 +396,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         }
         c.flags = flags;
         if (licenceDays != DEFAULT_LICENCE_DAYS) c.licenceDays = licenceDays;
-        // gas: slot 2 stays untouched for a one-slot challenge without an arbiter.
+        // gas: slot 4 stays untouched for a challenge without an arbiter.
         if (terms.arbiter != address(0)) c.arbiter = terms.arbiter;
         c.funded = uint120(total);
         uint16 agreementId = _agreementIds[terms.agreementHash];
