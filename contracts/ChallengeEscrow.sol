@@ -87,30 +87,54 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         bytes32 priorArtCommitment;
     }
 
-    /// @dev gas: four slots written at creation for a one-slot challenge without arbiter;
-    /// metadata, public key and slot amounts live in the creation event only.
+    /// @notice A challenge as `getChallenge` returns it (decoded from its packed `Record`).
     struct Challenge {
-        // slot 0: everything acceptTerms and submit touch, so they read and write one slot
         address seeker;
         ChallengeState state;
         bool termsFrozen; // someone accepted the agreement
         uint16 eligibleCount; // submitted and not (validly) refused; at most 65,535
         uint64 submissionDeadline;
-        // slot 1: read by every evaluation-phase call
         address token;
         uint64 evaluationDeadline;
         ChallengeType kind;
         uint16 licenceDays;
-        // slot 2 (zero for a plain challenge, so never written at creation)
         address arbiter;
         uint32 openRefusals; // refusals whose dispute window or dispute is still open
         uint32 otherContributors; // contributors besides the seeker
-        // slot 3; gas: extraSlots here spares award a cold read of the extra-slot total
         uint120 funded;
         uint120 awarded;
         uint8 extraSlots; // award slots beyond slot 0
-        // slot 4
         bytes32 agreementHash;
+        bytes32 priorArtCommitment;
+    }
+
+    /// @dev gas: two slots written at creation for a one-slot ETH challenge without arbiter,
+    /// with the default licence, under an agreement already registered; metadata, public key
+    /// and slot amounts live in the creation event only. Slots that stay zero for such a
+    /// challenge are never written.
+    struct Record {
+        // slot 0: everything acceptTerms and submit touch, so they read and write one slot
+        address seeker;
+        uint40 submissionDeadline;
+        uint24 evaluationPeriod; // evaluation deadline minus submission deadline (<= 180 days)
+        uint16 eligibleCount; // submitted and not (validly) refused; at most 65,535
+        ChallengeState state;
+        // bit 0: someone accepted the agreement; bit 1: slot 3 holds the token;
+        // bits 2-3: the ChallengeType; bits 4-7: award slots beyond slot 0 (at most 15)
+        uint8 flags;
+        // slot 1: the money, plus what award needs besides slot 0
+        uint120 funded;
+        uint120 awarded;
+        uint16 agreementId; // index in the agreement registry; 0: the hash is in slot 2
+        // slot 2 (only written for an agreement that could not be registered)
+        bytes32 agreementHash;
+        // slot 3 (zero, never written, for an ETH challenge with the default licence)
+        address token;
+        uint16 licenceDays; // 0 stands for DEFAULT_LICENCE_DAYS
+        // slot 4 (zero for a plain challenge, so never written at creation)
+        address arbiter;
+        uint32 openRefusals; // refusals whose dispute window or dispute is still open
+        uint32 otherContributors; // contributors besides the seeker
         // slot 5 (only written when non-zero)
         bytes32 priorArtCommitment;
     }
@@ -170,16 +194,28 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     uint256 public constant ARBITRATION_FEE_BPS = 300;
     uint256 private constant BPS = 10_000;
 
+    uint8 private constant FLAG_FROZEN = 1;
+    uint8 private constant FLAG_TOKEN = 2;
+    uint8 private constant KIND_SHIFT = 2;
+    uint8 private constant EXTRA_SLOTS_SHIFT = 4;
+
     // ---------------------------------------------------------------- storage
 
-    /// @notice Number of challenges created; ids run from 1.
-    uint256 public challengeCount;
     /// @notice The periphery contract holding teams and their payout splits.
     ChallengeTeams public immutable teams;
-    /// @notice Everything the contract owes in `token` (held prizes, deposits, credited balances).
-    mapping(address token => uint256 amount) public totalOwed;
+    // gas: the challenge counter and the ETH liabilities share one slot, which an ETH
+    // challenge's creation writes once (ETH in existence is far below 2^128).
+    uint128 private _ethOwed;
+    uint112 private _challengeCount;
+    uint16 private _agreementCount;
+    // gas: agreements are registered at their first use, so that challenges under an agreement
+    // already used (typically the platform's standard ones) store a 16-bit index instead of a
+    // fresh 32-byte slot.
+    mapping(bytes32 agreementHash => uint16 id) private _agreementIds;
+    mapping(uint16 id => bytes32 agreementHash) private _agreementHashes;
+    mapping(address token => uint256 amount) private _tokenOwed;
 
-    mapping(uint256 challengeId => Challenge) private _challenges;
+    mapping(uint256 challengeId => Record) private _challenges;
     mapping(uint256 challengeId => Outcome) private _outcomes;
     mapping(uint256 challengeId => mapping(uint256 slot => uint128 amount)) private _extraSlotRemaining;
     mapping(uint256 challengeId => uint128 amount) private _extraSlotsTotal;
@@ -330,7 +366,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         if (terms.submissionDeadline <= block.timestamp) {
             revert InvalidDeadlines(terms.submissionDeadline, terms.evaluationDeadline);
         }
-        challengeId = ++challengeCount;
+        challengeId = ++_challengeCount;
         uint256 total = terms.slotAmounts.length == 0 ? 0 : terms.slotAmounts[0];
         if (slots != 0 && total == 0) revert InvalidAmount(0);
         uint256 extraTotal;
@@ -346,19 +382,36 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         if (terms.arbiter == msg.sender) revert InvalidArbiter(terms.arbiter);
 
         uint16 licenceDays = terms.licenceDays == 0 ? DEFAULT_LICENCE_DAYS : terms.licenceDays;
-        Challenge storage c = _challenges[challengeId];
+        Record storage c = _challenges[challengeId];
         c.seeker = msg.sender;
-        c.kind = terms.kind;
+        c.submissionDeadline = uint40(terms.submissionDeadline);
+        c.evaluationPeriod = uint24(terms.evaluationDeadline - terms.submissionDeadline);
         c.state = ChallengeState.Open;
-        c.licenceDays = licenceDays;
-        c.submissionDeadline = terms.submissionDeadline;
-        c.token = terms.token;
-        c.evaluationDeadline = terms.evaluationDeadline;
-        // gas: slot 2 stays untouched for a one-slot challenge without an arbiter.
+        // gas: slot 3 stays untouched for an ETH challenge with the default licence.
+        uint8 flags = uint8(terms.kind) << KIND_SHIFT;
+        if (slots > 1) flags |= uint8(slots - 1) << EXTRA_SLOTS_SHIFT;
+        if (terms.token != NATIVE) {
+            flags |= FLAG_TOKEN;
+            c.token = terms.token;
+        }
+        c.flags = flags;
+        if (licenceDays != DEFAULT_LICENCE_DAYS) c.licenceDays = licenceDays;
+        // gas: slot 4 stays untouched for a challenge without an arbiter.
         if (terms.arbiter != address(0)) c.arbiter = terms.arbiter;
         c.funded = uint120(total);
-        if (slots > 1) c.extraSlots = uint8(slots - 1);
-        c.agreementHash = terms.agreementHash;
+        uint16 agreementId = _agreementIds[terms.agreementHash];
+        if (agreementId == 0) {
+            uint16 count = _agreementCount;
+            if (count == type(uint16).max) {
+                c.agreementHash = terms.agreementHash; // registry full: stored with the challenge
+            } else {
+                agreementId = count + 1;
+                _agreementCount = agreementId;
+                _agreementIds[terms.agreementHash] = agreementId;
+                _agreementHashes[agreementId] = terms.agreementHash;
+            }
+        }
+        if (agreementId != 0) c.agreementId = agreementId;
         if (terms.priorArtCommitment != bytes32(0)) c.priorArtCommitment = terms.priorArtCommitment;
 
         // gas: no ChallengeFunded here; the creation event's slot amounts sum to the funding.
@@ -376,9 +429,9 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param amount The amount, sent as ETH value or approved in the challenge's token.
      */
     function contribute(uint256 challengeId, uint256 amount) external payable nonReentrant {
-        Challenge storage c = _openChallenge(challengeId);
-        if (c.kind == ChallengeType.Rfp) revert NoCashPrize(challengeId);
-        if (block.timestamp > c.evaluationDeadline) revert DeadlinePassed(challengeId, c.evaluationDeadline);
+        Record storage c = _openChallenge(challengeId);
+        if (_kind(c) == ChallengeType.Rfp) revert NoCashPrize(challengeId);
+        if (block.timestamp > _evalDeadline(c)) revert DeadlinePassed(challengeId, _evalDeadline(c));
         uint256 funded = c.funded + amount;
         if (amount == 0 || funded > type(uint120).max) revert InvalidAmount(amount);
         c.funded = uint120(funded);
@@ -388,8 +441,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             mine.amount += uint128(amount);
             _othersContributed[challengeId] += uint128(amount);
         }
-        emit ChallengeFunded(challengeId, msg.sender, c.token, amount, funded);
-        _takeExact(c.token, amount);
+        emit ChallengeFunded(challengeId, msg.sender, _tokenOf(c), amount, funded);
+        _takeExact(_tokenOf(c), amount);
     }
 
     /**
@@ -400,16 +453,16 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param evaluationDeadline The new evaluation deadline (>= the current one, after submission).
      */
     function extendDeadlines(uint256 challengeId, uint64 submissionDeadline, uint64 evaluationDeadline) external {
-        Challenge storage c = _seekerChallenge(challengeId);
+        Record storage c = _seekerChallenge(challengeId);
         if (submissionDeadline < c.submissionDeadline) revert DeadlineShortened(c.submissionDeadline, submissionDeadline);
-        if (evaluationDeadline < c.evaluationDeadline) revert DeadlineShortened(c.evaluationDeadline, evaluationDeadline);
+        if (evaluationDeadline < _evalDeadline(c)) revert DeadlineShortened(_evalDeadline(c), evaluationDeadline);
         _checkDeadlines(submissionDeadline, evaluationDeadline);
         if (submissionDeadline != c.submissionDeadline && block.timestamp > c.submissionDeadline) {
             revert DeadlinePassed(challengeId, c.submissionDeadline);
         }
-        if (block.timestamp > c.evaluationDeadline) revert DeadlinePassed(challengeId, c.evaluationDeadline);
-        c.submissionDeadline = submissionDeadline;
-        c.evaluationDeadline = evaluationDeadline;
+        if (block.timestamp > _evalDeadline(c)) revert DeadlinePassed(challengeId, _evalDeadline(c));
+        c.submissionDeadline = uint40(submissionDeadline);
+        c.evaluationPeriod = uint24(evaluationDeadline - submissionDeadline);
         emit DeadlinesExtended(challengeId, submissionDeadline, evaluationDeadline);
     }
 
@@ -418,8 +471,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param challengeId The challenge.
      */
     function cancel(uint256 challengeId) external {
-        Challenge storage c = _seekerChallenge(challengeId);
-        if (c.termsFrozen) revert TermsFrozen(challengeId);
+        Record storage c = _seekerChallenge(challengeId);
+        if (c.flags & FLAG_FROZEN != 0) revert TermsFrozen(challengeId);
         c.state = ChallengeState.Cancelled;
         Outcome storage o = _outcomes[challengeId];
         o.refundPool = c.funded;
@@ -435,14 +488,16 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param agreementHash Must equal the challenge's agreement hash.
      */
     function acceptTerms(uint256 challengeId, bytes32 agreementHash) external {
-        Challenge storage c = _openChallenge(challengeId);
+        Record storage c = _openChallenge(challengeId);
         if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
-        if (agreementHash != c.agreementHash) revert AgreementMismatch(challengeId, c.agreementHash, agreementHash);
+        bytes32 expected = _agreementOf(c);
+        if (agreementHash != expected) revert AgreementMismatch(challengeId, expected, agreementHash);
         Entry storage e = _entries[challengeId][msg.sender];
         if (e.status != EntryStatus.None) revert AlreadyAccepted(challengeId, msg.sender);
         e.acceptedAt = uint40(block.timestamp);
         e.status = EntryStatus.Accepted;
-        if (!c.termsFrozen) c.termsFrozen = true; // gas: written by the first solver only
+        uint8 flags = c.flags;
+        if (flags & FLAG_FROZEN == 0) c.flags = flags | FLAG_FROZEN; // gas: written by the first solver only
         emit TermsAccepted(challengeId, msg.sender, agreementHash);
     }
 
@@ -453,7 +508,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param cid The submission's CID (only its hash is stored).
      */
     function submit(uint256 challengeId, bytes calldata cid) external {
-        Challenge storage c = _openChallenge(challengeId);
+        Record storage c = _openChallenge(challengeId);
         if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
         if (cid.length == 0) revert EmptyCid();
         Entry storage e = _entries[challengeId][msg.sender];
@@ -484,7 +539,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param amount The amount, at most what remains in the slot.
      */
     function award(uint256 challengeId, address entrant, uint256 slot, uint256 amount) external nonReentrant {
-        Challenge storage c = _openChallenge(challengeId);
+        Record storage c = _openChallenge(challengeId);
         if (msg.sender == c.seeker) {
             _requireEvaluationPhase(challengeId, c);
         } else if (msg.sender == c.arbiter && msg.sender != address(0)) {
@@ -492,7 +547,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         } else {
             revert NotSeeker(challengeId, msg.sender);
         }
-        if (c.kind == ChallengeType.Rfp) revert NoCashPrize(challengeId);
+        if (_kind(c) == ChallengeType.Rfp) revert NoCashPrize(challengeId);
         Entry storage e = _entries[challengeId][entrant];
         EntryStatus status = e.status;
         if (status != EntryStatus.Submitted && status != EntryStatus.Selected && status != EntryStatus.Overturned) {
@@ -502,9 +557,9 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         uint256 remaining;
         if (slot == 0) {
             remaining = c.funded - c.awarded;
-            if (c.extraSlots != 0) remaining -= _extraSlotsTotal[challengeId];
+            if (_extraSlots(c) != 0) remaining -= _extraSlotsTotal[challengeId];
         } else {
-            if (slot > c.extraSlots) revert UnknownSlot(challengeId, slot);
+            if (slot > _extraSlots(c)) revert UnknownSlot(challengeId, slot);
             remaining = _extraSlotRemaining[challengeId][slot];
         }
         if (amount > remaining) revert SlotExceeded(challengeId, slot, remaining, amount);
@@ -518,10 +573,10 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         c.awarded += uint120(amount);
         if (status != EntryStatus.Selected) {
             e.status = EntryStatus.Selected;
-            emit IpTransferred(challengeId, entrant, c.agreementHash);
+            emit IpTransferred(challengeId, entrant, _agreementOf(c));
         }
         emit AwardGranted(challengeId, entrant, slot, amount, remaining, msg.sender);
-        _pay(c.token, entrant, e.teamId, amount);
+        _pay(_tokenOf(c), entrant, e.teamId, amount);
     }
 
     /**
@@ -530,14 +585,14 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param entrant The proposal's solver or team leader.
      */
     function selectProposal(uint256 challengeId, address entrant) external {
-        Challenge storage c = _seekerChallenge(challengeId);
-        if (c.kind != ChallengeType.Rfp) revert WrongState(challengeId, c.state);
+        Record storage c = _seekerChallenge(challengeId);
+        if (_kind(c) != ChallengeType.Rfp) revert WrongState(challengeId, c.state);
         _requireEvaluationPhase(challengeId, c);
         Entry storage e = _entries[challengeId][entrant];
         if (e.status != EntryStatus.Submitted) revert WrongEntryStatus(challengeId, entrant, e.status);
         e.status = EntryStatus.Selected;
         emit ProposalSelected(challengeId, entrant);
-        emit IpTransferred(challengeId, entrant, c.agreementHash);
+        emit IpTransferred(challengeId, entrant, _agreementOf(c));
     }
 
     /**
@@ -547,8 +602,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param entrant The submitting solver or team leader.
      */
     function declareCriteriaUnmet(uint256 challengeId, address entrant) external payable nonReentrant {
-        Challenge storage c = _seekerChallenge(challengeId);
-        if (c.kind != ChallengeType.Conditional) revert RefusalNotAllowed(challengeId, RefusalReason.CriteriaUnmet);
+        Record storage c = _seekerChallenge(challengeId);
+        if (_kind(c) != ChallengeType.Conditional) revert RefusalNotAllowed(challengeId, RefusalReason.CriteriaUnmet);
         _refuse(challengeId, c, entrant, RefusalReason.CriteriaUnmet);
     }
 
@@ -565,8 +620,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         payable
         nonReentrant
     {
-        Challenge storage c = _seekerChallenge(challengeId);
-        if (c.kind == ChallengeType.Rfp) revert RefusalNotAllowed(challengeId, RefusalReason.PriorKnowledge);
+        Record storage c = _seekerChallenge(challengeId);
+        if (_kind(c) == ChallengeType.Rfp) revert RefusalNotAllowed(challengeId, RefusalReason.PriorKnowledge);
         bytes32 revealed = keccak256(abi.encodePacked(salt, priorArtCid));
         if (c.priorArtCommitment == bytes32(0) || revealed != c.priorArtCommitment) {
             revert PriorArtMismatch(challengeId, c.priorArtCommitment, revealed);
@@ -580,7 +635,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param challengeId The challenge.
      */
     function disputeRefusal(uint256 challengeId) external payable nonReentrant {
-        Challenge storage c = _openChallenge(challengeId);
+        Record storage c = _openChallenge(challengeId);
         Entry storage e = _entries[challengeId][msg.sender];
         if (e.status != EntryStatus.Refused) revert WrongEntryStatus(challengeId, msg.sender, e.status);
         Refusal storage r = _refusals[challengeId][msg.sender];
@@ -591,7 +646,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         uint64 rulingDeadline = uint64(block.timestamp) + RULING_PERIOD;
         r.deadline = rulingDeadline;
         emit RefusalDisputed(challengeId, msg.sender, r.fee, rulingDeadline);
-        if (r.fee != 0) _takeExact(c.token, r.fee);
+        if (r.fee != 0) _takeExact(_tokenOf(c), r.fee);
         else if (msg.value != 0) revert EthAmountMismatch(msg.value, 0);
     }
 
@@ -603,7 +658,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param overturn True if the refusal was wrong.
      */
     function ruleOnDispute(uint256 challengeId, address entrant, bool overturn) external nonReentrant {
-        Challenge storage c = _openChallenge(challengeId);
+        Record storage c = _openChallenge(challengeId);
         if (msg.sender != c.arbiter) revert NotArbiter(challengeId, msg.sender);
         Entry storage e = _entries[challengeId][entrant];
         if (e.status != EntryStatus.Disputed) revert WrongEntryStatus(challengeId, entrant, e.status);
@@ -615,12 +670,12 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         if (overturn) {
             e.status = EntryStatus.Overturned;
             ++c.eligibleCount;
-            _credit(c.token, entrant, fee); // gas: the solver's own deposit back, never team-split
+            _credit(_tokenOf(c), entrant, fee); // gas: the solver's own deposit back, never team-split
         } else {
             e.status = EntryStatus.Refused;
-            _credit(c.token, c.seeker, fee);
+            _credit(_tokenOf(c), c.seeker, fee);
         }
-        if (fee != 0) _credit(c.token, msg.sender, fee);
+        if (fee != 0) _credit(_tokenOf(c), msg.sender, fee);
         emit RefusalResolved(challengeId, entrant, overturn, true, fee);
     }
 
@@ -631,7 +686,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param entrant The refused entrant.
      */
     function finalizeRefusal(uint256 challengeId, address entrant) external nonReentrant {
-        Challenge storage c = _challengeIn(challengeId, ChallengeState.Open);
+        Record storage c = _challengeIn(challengeId, ChallengeState.Open);
         Entry storage e = _entries[challengeId][entrant];
         Refusal storage r = _refusals[challengeId][entrant];
         bool disputed = e.status == EntryStatus.Disputed;
@@ -644,9 +699,9 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         if (disputed) {
             e.status = EntryStatus.Overturned;
             ++c.eligibleCount;
-            _credit(c.token, entrant, r.fee);
+            _credit(_tokenOf(c), entrant, r.fee);
         }
-        _credit(c.token, c.seeker, r.fee);
+        _credit(_tokenOf(c), c.seeker, r.fee);
         emit RefusalResolved(challengeId, entrant, disputed, false, 0);
     }
 
@@ -658,7 +713,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param challengeId The challenge.
      */
     function closeEvaluation(uint256 challengeId) external {
-        Challenge storage c = _seekerChallenge(challengeId);
+        Record storage c = _seekerChallenge(challengeId);
         if (block.timestamp <= c.submissionDeadline) revert DeadlineNotReached(challengeId, c.submissionDeadline);
         _requireFullyDecided(challengeId, c);
         _settle(challengeId, c);
@@ -670,7 +725,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param challengeId The challenge.
      */
     function arbiterClose(uint256 challengeId) external {
-        Challenge storage c = _openChallenge(challengeId);
+        Record storage c = _openChallenge(challengeId);
         if (msg.sender != c.arbiter || msg.sender == address(0)) revert NotArbiter(challengeId, msg.sender);
         _requireArbiterPhase(challengeId, c);
         if (c.openRefusals != 0) revert RefusalsPending(challengeId, c.openRefusals);
@@ -683,8 +738,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @param challengeId The challenge.
      */
     function settle(uint256 challengeId) external {
-        Challenge storage c = _openChallenge(challengeId);
-        uint64 deadline = c.evaluationDeadline;
+        Record storage c = _openChallenge(challengeId);
+        uint64 deadline = _evalDeadline(c);
         if (c.arbiter != address(0)) deadline += ARBITER_DECISION_PERIOD;
         if (block.timestamp <= deadline) revert DeadlineNotReached(challengeId, deadline);
         if (c.openRefusals != 0) revert RefusalsPending(challengeId, c.openRefusals);
@@ -698,7 +753,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @return amount The share credited.
      */
     function claimShare(uint256 challengeId, address entrant) external nonReentrant returns (uint256 amount) {
-        Challenge storage c = _challengeIn(challengeId, ChallengeState.Settled);
+        Record storage c = _challengeIn(challengeId, ChallengeState.Settled);
         Outcome storage o = _outcomes[challengeId];
         Entry storage e = _entries[challengeId][entrant];
         if (o.sharePool == 0 || e.shareClaimed || !_isEligible(e.status)) revert NothingToClaim(challengeId, entrant);
@@ -708,7 +763,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         amount = claimed == o.shareCount ? o.sharePool - o.sharesPaid : o.sharePool / o.shareCount;
         o.sharesPaid += uint128(amount);
         emit ShareClaimed(challengeId, entrant, amount);
-        _pay(c.token, entrant, e.teamId, amount);
+        _pay(_tokenOf(c), entrant, e.teamId, amount);
     }
 
     /**
@@ -718,7 +773,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @return amount The refund credited.
      */
     function claimRefund(uint256 challengeId, address contributor) external nonReentrant returns (uint256 amount) {
-        Challenge storage c = _challenges[challengeId];
+        Record storage c = _challenges[challengeId];
         if (c.state != ChallengeState.Cancelled && c.state != ChallengeState.Settled) {
             revert WrongState(challengeId, c.state);
         }
@@ -733,7 +788,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             : (contribution * o.refundPool) / c.funded;
         o.refundsPaid += uint128(amount);
         emit RefundClaimed(challengeId, contributor, amount);
-        _credit(c.token, contributor, amount);
+        _credit(_tokenOf(c), contributor, amount);
     }
 
     // ---------------------------------------------------------------- teams (called by ChallengeTeams)
@@ -746,7 +801,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      */
     function bindTeam(uint256 challengeId, address account, uint32 teamId) external {
         if (msg.sender != address(teams)) revert NotTeamsContract(msg.sender);
-        Challenge storage c = _openChallenge(challengeId);
+        Record storage c = _openChallenge(challengeId);
         if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
         Entry storage e = _entries[challengeId][account];
         if (e.status != EntryStatus.Accepted) revert WrongEntryStatus(challengeId, account, e.status);
@@ -777,7 +832,43 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @return The challenge.
      */
     function getChallenge(uint256 challengeId) external view returns (Challenge memory) {
-        return _challenges[challengeId];
+        Record storage c = _challenges[challengeId];
+        return Challenge({
+            seeker: c.seeker,
+            state: c.state,
+            termsFrozen: c.flags & FLAG_FROZEN != 0,
+            eligibleCount: c.eligibleCount,
+            submissionDeadline: c.submissionDeadline,
+            token: c.token,
+            evaluationDeadline: c.state == ChallengeState.None ? 0 : _evalDeadline(c),
+            kind: _kind(c),
+            licenceDays: c.state == ChallengeState.None ? 0 : _licenceDays(c),
+            arbiter: c.arbiter,
+            openRefusals: c.openRefusals,
+            otherContributors: c.otherContributors,
+            funded: c.funded,
+            awarded: c.awarded,
+            extraSlots: _extraSlots(c),
+            agreementHash: _agreementOf(c),
+            priorArtCommitment: c.priorArtCommitment
+        });
+    }
+
+    /**
+     * @notice Number of challenges created; ids run from 1.
+     * @return The count.
+     */
+    function challengeCount() external view returns (uint256) {
+        return _challengeCount;
+    }
+
+    /**
+     * @notice Everything the contract owes in `token` (held prizes, deposits, credited balances).
+     * @param token The token, `address(0)` for ETH.
+     * @return The amount owed.
+     */
+    function totalOwed(address token) external view returns (uint256) {
+        return token == NATIVE ? _ethOwed : _tokenOwed[token];
     }
 
     /**
@@ -816,9 +907,9 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @return The amount still to award from it.
      */
     function slotRemaining(uint256 challengeId, uint256 slot) external view returns (uint256) {
-        Challenge storage c = _challenges[challengeId];
+        Record storage c = _challenges[challengeId];
         if (slot == 0) return c.funded - c.awarded - _extraSlotsTotal[challengeId];
-        if (slot > c.extraSlots) revert UnknownSlot(challengeId, slot);
+        if (slot > _extraSlots(c)) revert UnknownSlot(challengeId, slot);
         return _extraSlotRemaining[challengeId][slot];
     }
 
@@ -829,7 +920,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @return The contribution.
      */
     function contributionOf(uint256 challengeId, address contributor) public view returns (uint256) {
-        Challenge storage c = _challenges[challengeId];
+        Record storage c = _challenges[challengeId];
         if (contributor == c.seeker) return c.funded - _othersContributed[challengeId];
         return _contributions[challengeId][contributor].amount;
     }
@@ -840,7 +931,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @return The fee (zero without an arbiter).
      */
     function arbitrationFee(uint256 challengeId) public view returns (uint256) {
-        Challenge storage c = _challenges[challengeId];
+        Record storage c = _challenges[challengeId];
         if (c.arbiter == address(0)) return 0;
         return (uint256(c.funded) * ARBITRATION_FEE_BPS) / BPS;
     }
@@ -852,18 +943,45 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @return The expiry time; 0 while the challenge is open, for winners (IP transferred) and non-entrants.
      */
     function licenceExpiry(uint256 challengeId, address entrant) external view returns (uint64) {
-        Challenge storage c = _challenges[challengeId];
+        Record storage c = _challenges[challengeId];
         EntryStatus status = _entries[challengeId][entrant].status;
         if (c.state != ChallengeState.Settled || status == EntryStatus.Selected || status < EntryStatus.Submitted) {
             return 0;
         }
-        return _outcomes[challengeId].settledAt + uint64(c.licenceDays) * 1 days;
+        return _outcomes[challengeId].settledAt + uint64(_licenceDays(c)) * 1 days;
     }
 
 
     // ---------------------------------------------------------------- internals
 
-    function _challengeIn(uint256 challengeId, ChallengeState state) private view returns (Challenge storage c) {
+    function _evalDeadline(Record storage c) private view returns (uint64) {
+        return uint64(c.submissionDeadline) + c.evaluationPeriod;
+    }
+
+    /// @dev gas: an ETH challenge never reads slot 3.
+    function _tokenOf(Record storage c) private view returns (address) {
+        return c.flags & FLAG_TOKEN == 0 ? NATIVE : c.token;
+    }
+
+    function _kind(Record storage c) private view returns (ChallengeType) {
+        return ChallengeType((c.flags >> KIND_SHIFT) & 3);
+    }
+
+    function _extraSlots(Record storage c) private view returns (uint8) {
+        return c.flags >> EXTRA_SLOTS_SHIFT;
+    }
+
+    function _agreementOf(Record storage c) private view returns (bytes32) {
+        uint16 id = c.agreementId;
+        return id == 0 ? c.agreementHash : _agreementHashes[id];
+    }
+
+    function _licenceDays(Record storage c) private view returns (uint16) {
+        uint16 days_ = c.licenceDays;
+        return days_ == 0 ? DEFAULT_LICENCE_DAYS : days_;
+    }
+
+    function _challengeIn(uint256 challengeId, ChallengeState state) private view returns (Record storage c) {
         c = _challenges[challengeId];
         if (c.state != state) {
             if (c.state == ChallengeState.None) revert UnknownChallenge(challengeId);
@@ -871,33 +989,37 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         }
     }
 
-    function _openChallenge(uint256 challengeId) private view returns (Challenge storage) {
+    function _openChallenge(uint256 challengeId) private view returns (Record storage) {
         return _challengeIn(challengeId, ChallengeState.Open);
     }
 
-    function _seekerChallenge(uint256 challengeId) private view returns (Challenge storage c) {
+    function _seekerChallenge(uint256 challengeId) private view returns (Record storage c) {
         c = _openChallenge(challengeId);
         if (msg.sender != c.seeker) revert NotSeeker(challengeId, msg.sender);
     }
 
     function _checkDeadlines(uint64 submissionDeadline, uint64 evaluationDeadline) private pure {
-        if (evaluationDeadline <= submissionDeadline || evaluationDeadline - submissionDeadline > MAX_EVALUATION_PERIOD) {
+        // Deadlines are stored as uint40 seconds (valid until the year 36812).
+        if (
+            evaluationDeadline <= submissionDeadline || evaluationDeadline - submissionDeadline > MAX_EVALUATION_PERIOD
+                || submissionDeadline > type(uint40).max
+        ) {
             revert InvalidDeadlines(submissionDeadline, evaluationDeadline);
         }
     }
 
-    function _requireEvaluationPhase(uint256 challengeId, Challenge storage c) private view {
+    function _requireEvaluationPhase(uint256 challengeId, Record storage c) private view {
         if (block.timestamp <= c.submissionDeadline) revert DeadlineNotReached(challengeId, c.submissionDeadline);
-        if (block.timestamp > c.evaluationDeadline) revert DeadlinePassed(challengeId, c.evaluationDeadline);
+        if (block.timestamp > _evalDeadline(c)) revert DeadlinePassed(challengeId, _evalDeadline(c));
     }
 
-    function _requireArbiterPhase(uint256 challengeId, Challenge storage c) private view {
-        if (block.timestamp <= c.evaluationDeadline) revert DeadlineNotReached(challengeId, c.evaluationDeadline);
-        uint64 end = c.evaluationDeadline + ARBITER_DECISION_PERIOD;
+    function _requireArbiterPhase(uint256 challengeId, Record storage c) private view {
+        if (block.timestamp <= _evalDeadline(c)) revert DeadlineNotReached(challengeId, _evalDeadline(c));
+        uint64 end = _evalDeadline(c) + ARBITER_DECISION_PERIOD;
         if (block.timestamp > end) revert DeadlinePassed(challengeId, end);
     }
 
-    function _requireFullyDecided(uint256 challengeId, Challenge storage c) private view {
+    function _requireFullyDecided(uint256 challengeId, Record storage c) private view {
         if (c.openRefusals != 0) revert RefusalsPending(challengeId, c.openRefusals);
         uint256 remaining = c.funded - c.awarded;
         if (remaining != 0 && c.eligibleCount != 0) revert PrizeNotFullyAwarded(challengeId, remaining, c.eligibleCount);
@@ -907,7 +1029,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         return status == EntryStatus.Submitted || status == EntryStatus.Selected || status == EntryStatus.Overturned;
     }
 
-    function _refuse(uint256 challengeId, Challenge storage c, address entrant, RefusalReason reason) private {
+    function _refuse(uint256 challengeId, Record storage c, address entrant, RefusalReason reason) private {
         _requireEvaluationPhase(challengeId, c);
         Entry storage e = _entries[challengeId][entrant];
         if (e.status != EntryStatus.Submitted) revert WrongEntryStatus(challengeId, entrant, e.status);
@@ -922,11 +1044,11 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             ++c.openRefusals;
         }
         emit SubmissionRefused(challengeId, entrant, reason, fee, deadline);
-        if (fee != 0) _takeExact(c.token, fee);
+        if (fee != 0) _takeExact(_tokenOf(c), fee);
         else if (msg.value != 0) revert EthAmountMismatch(msg.value, 0);
     }
 
-    function _settle(uint256 challengeId, Challenge storage c) private {
+    function _settle(uint256 challengeId, Record storage c) private {
         c.state = ChallengeState.Settled;
         Outcome storage o = _outcomes[challengeId];
         uint128 remaining = c.funded - c.awarded;
@@ -950,7 +1072,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             shareCount == 0 ? 0 : remaining,
             shareCount,
             refundPool,
-            now_ + uint64(c.licenceDays) * 1 days
+            now_ + uint64(_licenceDays(c)) * 1 days
         );
     }
 
@@ -958,7 +1080,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     function _takeExact(address token, uint256 amount) private {
         uint256 received = _receive(token, msg.sender, amount);
         if (received != amount) revert FeeOnTransferNotSupported(token, amount, received);
-        totalOwed[token] += amount;
+        if (token == NATIVE) _ethOwed += uint128(amount); // amount < 2^120 (checked by every caller)
+        else _tokenOwed[token] += amount;
     }
 
     /// @dev Credit a payout to a solver, or split it among a team's members by the team's rule.
@@ -976,6 +1099,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     }
 
     function _beforeWithdraw(address token, uint256 amount) internal override {
-        totalOwed[token] -= amount;
+        if (token == NATIVE) _ethOwed = uint128(_ethOwed - amount);
+        else _tokenOwed[token] -= amount;
     }
 }
