@@ -4,7 +4,7 @@
 
 import brownie
 from brownie import FalseReturningToken, FeeOnTransferToken, NoReturnToken, chain
-from conftest import (
+from challenge_helpers import (
     AGREEMENT,
     CANCELLED,
     CONDITIONAL,
@@ -235,9 +235,7 @@ def test_contribute_with_erc20(create, escrow, token, contributor):
 
 def test_extend_deadlines_moves_both_later(escrow, challenge, seeker):
     c = escrow.getChallenge(challenge)
-    tx = escrow.extendDeadlines(
-        challenge, c["submissionDeadline"] + 10, c["evaluationDeadline"] + 20, {"from": seeker}
-    )
+    tx = escrow.extendDeadlines(challenge, c["submissionDeadline"] + 10, c["evaluationDeadline"] + 20, {"from": seeker})
     assert tx.events["DeadlinesExtended"]["evaluationDeadline"] == c["evaluationDeadline"] + 20
     assert escrow.getChallenge(challenge)["submissionDeadline"] == c["submissionDeadline"] + 10
 
@@ -245,13 +243,9 @@ def test_extend_deadlines_moves_both_later(escrow, challenge, seeker):
 def test_extend_deadlines_cannot_shorten(escrow, challenge, seeker):
     c = escrow.getChallenge(challenge)
     with brownie.reverts(err("DeadlineShortened", c["submissionDeadline"], c["submissionDeadline"] - 1)):
-        escrow.extendDeadlines(
-            challenge, c["submissionDeadline"] - 1, c["evaluationDeadline"], {"from": seeker}
-        )
+        escrow.extendDeadlines(challenge, c["submissionDeadline"] - 1, c["evaluationDeadline"], {"from": seeker})
     with brownie.reverts(err("DeadlineShortened", c["evaluationDeadline"], c["evaluationDeadline"] - 1)):
-        escrow.extendDeadlines(
-            challenge, c["submissionDeadline"], c["evaluationDeadline"] - 1, {"from": seeker}
-        )
+        escrow.extendDeadlines(challenge, c["submissionDeadline"], c["evaluationDeadline"] - 1, {"from": seeker})
 
 
 def test_extend_submission_deadline_after_it_passed_reverts(escrow, challenge, seeker):
@@ -259,17 +253,13 @@ def test_extend_submission_deadline_after_it_passed_reverts(escrow, challenge, s
     chain.sleep(c["submissionDeadline"] - chain.time() + 1)
     chain.mine()
     with brownie.reverts(err("DeadlinePassed", challenge, c["submissionDeadline"])):
-        escrow.extendDeadlines(
-            challenge, c["submissionDeadline"] + 5, c["evaluationDeadline"], {"from": seeker}
-        )
+        escrow.extendDeadlines(challenge, c["submissionDeadline"] + 5, c["evaluationDeadline"], {"from": seeker})
 
 
 def test_extend_deadlines_only_by_seeker(escrow, challenge, outsider):
     c = escrow.getChallenge(challenge)
     with brownie.reverts(err("NotSeeker", challenge, outsider)):
-        escrow.extendDeadlines(
-            challenge, c["submissionDeadline"], c["evaluationDeadline"], {"from": outsider}
-        )
+        escrow.extendDeadlines(challenge, c["submissionDeadline"], c["evaluationDeadline"], {"from": outsider})
 
 
 def test_cancel_before_acceptance_allows_full_refunds(escrow, challenge, seeker, contributor):
@@ -352,9 +342,7 @@ def test_create_rejects_evaluation_period_over_180_days(escrow, seeker):
     now = chain.time()
     sub, ev = now + 1000, now + 1000 + 180 * 86_400 + 1
     with brownie.reverts(err("InvalidDeadlines", sub, ev)):
-        escrow.createChallenge(
-            terms(submission_deadline=sub, evaluation_deadline=ev), {"from": seeker, "value": PRIZE}
-        )
+        escrow.createChallenge(terms(submission_deadline=sub, evaluation_deadline=ev), {"from": seeker, "value": PRIZE})
 
 
 def test_extend_cannot_push_evaluation_beyond_180_days(escrow, challenge, seeker):
@@ -367,7 +355,5 @@ def test_extend_cannot_push_evaluation_beyond_180_days(escrow, challenge, seeker
 def test_extend_deadlines_after_terms_frozen_is_allowed(escrow, challenge, seeker, solver):
     escrow.acceptTerms(challenge, AGREEMENT, {"from": solver})
     c = escrow.getChallenge(challenge)
-    escrow.extendDeadlines(
-        challenge, c["submissionDeadline"] + 1, c["evaluationDeadline"] + 1, {"from": seeker}
-    )
+    escrow.extendDeadlines(challenge, c["submissionDeadline"] + 1, c["evaluationDeadline"] + 1, {"from": seeker})
     assert escrow.getChallenge(challenge)["evaluationDeadline"] == c["evaluationDeadline"] + 1

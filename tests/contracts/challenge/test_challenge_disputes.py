@@ -1,11 +1,10 @@
 """Refusals (criteria unmet, prior knowledge), disputes, arbiter rulings and their deadlines."""
 
 # Tests take their roles and contracts as pytest fixtures, hence many positional parameters.
-# ruff: noqa: PLR0917
 
 import brownie
 from brownie import chain
-from conftest import (
+from challenge_helpers import (
     CONDITIONAL,
     CRITERIA_UNMET,
     DAY,
@@ -116,9 +115,7 @@ def test_prior_knowledge_without_commitment_reverts(escrow, entered, seeker, sol
         escrow.refuseForPriorKnowledge(entered, solver, PRIOR_ART_SALT, PRIOR_ART_CID, {"from": seeker})
 
 
-def test_all_submissions_refused_for_prior_knowledge_refunds_ideation(
-    create, escrow, seeker, solver, outsider
-):
+def test_all_submissions_refused_for_prior_knowledge_refunds_ideation(create, escrow, seeker, solver, outsider):
     cid = create(prior_art_commitment=PRIOR_ART_COMMITMENT)
     enter(escrow, cid, solver)
     to_evaluation(escrow, cid)
@@ -174,9 +171,7 @@ def test_arbiter_upholds_refusal_and_takes_solver_deposit(create, escrow, seeker
     assert escrow.withdrawable(ETH, seeker) == FEE + PRIZE
 
 
-def test_arbiter_overturns_refusal_and_takes_seeker_deposit(
-    create, escrow, seeker, arbiter, solver, outsider
-):
+def test_arbiter_overturns_refusal_and_takes_seeker_deposit(create, escrow, seeker, arbiter, solver, outsider):
     cid = refused_with_arbiter(create, escrow, seeker, arbiter, solver)
     escrow.disputeRefusal(cid, {"from": solver, "value": FEE})
     tx = escrow.ruleOnDispute(cid, solver, True, {"from": arbiter})
@@ -209,9 +204,7 @@ def test_ruling_after_deadline_reverts(create, escrow, seeker, arbiter, solver):
         escrow.ruleOnDispute(cid, solver, False, {"from": arbiter})
 
 
-def test_silent_arbiter_overturns_refusal_and_returns_both_deposits(
-    create, escrow, seeker, arbiter, solver, outsider
-):
+def test_silent_arbiter_overturns_refusal_and_returns_both_deposits(create, escrow, seeker, arbiter, solver, outsider):
     cid = refused_with_arbiter(create, escrow, seeker, arbiter, solver)
     escrow.disputeRefusal(cid, {"from": solver, "value": FEE})
     deadline = escrow.getRefusal(cid, solver)["deadline"]
@@ -227,9 +220,7 @@ def test_silent_arbiter_overturns_refusal_and_returns_both_deposits(
     assert escrow.withdrawable(ETH, arbiter) == 0
 
 
-def test_undisputed_refusal_becomes_final_and_returns_seeker_deposit(
-    create, escrow, seeker, arbiter, solver, outsider
-):
+def test_undisputed_refusal_becomes_final_and_returns_seeker_deposit(create, escrow, seeker, arbiter, solver, outsider):
     cid = refused_with_arbiter(create, escrow, seeker, arbiter, solver)
     chain.sleep(DISPUTE_WINDOW + 1)
     chain.mine()

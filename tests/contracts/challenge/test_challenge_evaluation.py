@@ -1,11 +1,10 @@
 """Terms, submissions, awards, closing, default outcomes, shares and evaluation licences."""
 
 # Tests take their roles and contracts as pytest fixtures, hence many positional parameters.
-# ruff: noqa: PLR0917
 
 import brownie
 from brownie import chain, web3
-from conftest import (
+from challenge_helpers import (
     ACCEPTED,
     AGREEMENT,
     CONDITIONAL,
@@ -261,9 +260,7 @@ def test_settle_before_evaluation_deadline_reverts(escrow, entered, outsider):
         escrow.settle(entered, {"from": outsider})
 
 
-def test_missed_evaluation_splits_prize_among_on_time_submissions(
-    create, escrow, solver, solver2, solver3, outsider
-):
+def test_missed_evaluation_splits_prize_among_on_time_submissions(create, escrow, solver, solver2, solver3, outsider):
     cid = create(slots=[PRIZE, PRIZE // 2])
     enter(escrow, cid, solver, solver2, solver3)
     after_evaluation(escrow, cid)
@@ -278,9 +275,7 @@ def test_missed_evaluation_splits_prize_among_on_time_submissions(
     assert total == PRIZE * 3 // 2
 
 
-def test_default_split_pays_the_pool_exactly_despite_rounding(
-    create, escrow, solver, solver2, solver3, outsider
-):
+def test_default_split_pays_the_pool_exactly_despite_rounding(create, escrow, solver, solver2, solver3, outsider):
     cid = create(slots=[10])
     enter(escrow, cid, solver, solver2, solver3)
     after_evaluation(escrow, cid)
@@ -290,9 +285,7 @@ def test_default_split_pays_the_pool_exactly_despite_rounding(
     assert escrow.getOutcome(cid)["sharesPaid"] == 10
 
 
-def test_default_split_keeps_earlier_awards_and_shares_the_rest(
-    escrow, create, seeker, solver, solver2, outsider
-):
+def test_default_split_keeps_earlier_awards_and_shares_the_rest(escrow, create, seeker, solver, solver2, outsider):
     cid = create()
     enter(escrow, cid, solver, solver2)
     to_evaluation(escrow, cid)
@@ -357,9 +350,7 @@ def test_with_arbiter_settle_waits_for_the_arbiter_decision_period(create, escro
     assert escrow.withdrawable(ETH, solver) == PRIZE
 
 
-def test_arbiter_decides_awards_after_seeker_missed_deadline(
-    create, escrow, arbiter, solver, solver2, outsider
-):
+def test_arbiter_decides_awards_after_seeker_missed_deadline(create, escrow, arbiter, solver, solver2, outsider):
     cid = create(arbiter=arbiter)
     enter(escrow, cid, solver, solver2)
     after_evaluation(escrow, cid)
@@ -451,9 +442,7 @@ def test_slot_remaining_of_unknown_slot_reverts(escrow, challenge):
         escrow.slotRemaining(challenge, 1)
 
 
-def test_arbiter_partial_award_then_split_after_its_period(
-    create, escrow, arbiter, solver, solver2, outsider
-):
+def test_arbiter_partial_award_then_split_after_its_period(create, escrow, arbiter, solver, solver2, outsider):
     cid = create(arbiter=arbiter)
     enter(escrow, cid, solver, solver2)
     after_evaluation(escrow, cid)
@@ -468,9 +457,7 @@ def test_arbiter_partial_award_then_split_after_its_period(
     assert escrow.withdrawable(ETH, solver2) == PRIZE // 4
 
 
-def test_erc20_refund_after_no_submissions_is_withdrawn_in_tokens(
-    create, escrow, token, seeker, contributor, outsider
-):
+def test_erc20_refund_after_no_submissions_is_withdrawn_in_tokens(create, escrow, token, seeker, contributor, outsider):
     cid = create(token=token)
     escrow.contribute(cid, PRIZE, {"from": contributor})
     after_evaluation(escrow, cid)
@@ -489,9 +476,7 @@ def test_settle_twice_reverts(escrow, entered, outsider):
         escrow.settle(entered, {"from": outsider})
 
 
-def test_accepted_but_not_submitted_gets_no_share_and_no_licence(
-    escrow, challenge, solver, solver2, outsider
-):
+def test_accepted_but_not_submitted_gets_no_share_and_no_licence(escrow, challenge, solver, solver2, outsider):
     escrow.acceptTerms(challenge, AGREEMENT, {"from": solver2})
     enter(escrow, challenge, solver)
     after_evaluation(escrow, challenge)

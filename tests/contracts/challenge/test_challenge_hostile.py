@@ -4,7 +4,7 @@
 
 import brownie
 from brownie import FalseReturningToken, NoReturnToken, ReentrantReceiver, ReentrantToken
-from conftest import AGREEMENT, ETH, PRIZE, SUBMISSION_CID, err, terms, to_evaluation
+from challenge_helpers import AGREEMENT, ETH, PRIZE, SUBMISSION_CID, err, terms, to_evaluation
 
 
 def winner_contract(escrow, create, seeker, deployer):

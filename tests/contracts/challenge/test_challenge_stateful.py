@@ -11,11 +11,8 @@ Step budget: CROWDBOUNTY_FUZZ_STEPS (default 200). The executed steps are record
 `devstack.results.record_results("fuzz", "challenge", ...)`.
 """
 
-import importlib.util
 import os
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar
 
 import brownie
@@ -23,26 +20,10 @@ import brownie.test
 from brownie import chain
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
-from conftest import AGREEMENT, CONDITIONAL, DAY, ETH, IDEATION, terms
+from challenge_helpers import AGREEMENT, CONDITIONAL, DAY, ETH, IDEATION, terms
 
 from devstack.results import record_results
 
-
-def _pure_python_state_machine() -> Callable[..., None]:
-    """Brownie's `state_machine` from the pure-Python module shipped beside the compiled one.
-
-    The wheel's mypyc-compiled `brownie.test.stateful` rejects the machine class it builds
-    itself ("_BrownieStateMachine object expected; got BrownieStateMachine").
-    """
-    source = Path(brownie.test.__file__).with_name("stateful.py")
-    spec = importlib.util.spec_from_file_location("brownie_stateful_pure", source)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.state_machine
-
-
-state_machine = _pure_python_state_machine()
 STEPS = int(os.environ.get("CROWDBOUNTY_FUZZ_STEPS", "200"))
 STEPS_PER_EXAMPLE = 50
 MAX_ROUNDS = 50
@@ -104,7 +85,7 @@ class ChallengeMachine:
         self.rule_create(0, 2, 10**18, False, arb, conditional)
         self.rule_create(1, 1, 10**18, True, not arb, not conditional)
 
-    def rule_create(  # noqa: PLR0917 (Brownie passes the strategies positionally)
+    def rule_create(
         self,
         who="st_index",
         slots="st_slots",
@@ -178,9 +159,7 @@ class ChallengeMachine:
         fee = self.escrow.arbitrationFee(cid)
         solver = self.solvers[who % 3]
         seeker = self.escrow.getChallenge(cid)["seeker"]
-        tx = self._tx(
-            self.escrow.declareCriteriaUnmet, cid, solver, {"from": seeker, "value": self._value(cid, fee)}
-        )
+        tx = self._tx(self.escrow.declareCriteriaUnmet, cid, solver, {"from": seeker, "value": self._value(cid, fee)})
         if tx is not None:
             self.incoming[self._token_of(cid)] += fee
             self.refusals.add((cid, solver.address))
@@ -277,7 +256,7 @@ class ChallengeMachine:
             assert self.escrow.totalOwed(token) == credited + held[token]
 
 
-def test_challenge_stateful(escrow, token, accounts):
+def test_challenge_stateful(state_machine, escrow, token, accounts):
     for account in (accounts[5], accounts[7], accounts[2], accounts[3], accounts[4], accounts[6]):
         token.mint(account, 10**24, {"from": account})
         token.approve(escrow, 2**256 - 1, {"from": account})

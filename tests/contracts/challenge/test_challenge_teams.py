@@ -1,11 +1,10 @@
 """Teams: forming, confirming, submitting, payout splits and unanimous split changes."""
 
 # Tests take their roles and contracts as pytest fixtures, hence many positional parameters.
-# ruff: noqa: PLR0917
 
 import brownie
 from brownie import accounts, chain
-from conftest import (
+from challenge_helpers import (
     AGREEMENT,
     CONDITIONAL,
     DAY,

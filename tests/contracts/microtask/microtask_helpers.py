@@ -4,13 +4,10 @@ Everything here follows the encodings documented in contracts/MicrotaskEscrow.so
 docs/microtask.md, so the backend can build the same vouchers and trees.
 """
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import brownie.test
 from brownie import accounts, chain
 from eth_abi import decode, encode
 from eth_account import Account
@@ -171,19 +168,3 @@ def sleep(seconds: int) -> None:
 
 def now() -> int:
     return int(chain.time())
-
-
-def pure_python_state_machine() -> Any:
-    """Brownie's `state_machine`, from the pure-Python module shipped in the same wheel.
-
-    The mypyc-compiled `brownie.test.stateful` of eth-brownie 1.22.2 fails every run with
-    "TypeError: brownie.test.stateful._BrownieStateMachine object expected; got
-    ...BrownieStateMachine" (a compiled native class cannot be subclassed at run time), so
-    load `stateful.py` itself, the same way TOOLCHAIN.md works around the coverage helpers.
-    """
-    source = Path(brownie.test.__file__).with_name("stateful.py")
-    spec = importlib.util.spec_from_file_location("brownie_stateful_pure", source)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.state_machine

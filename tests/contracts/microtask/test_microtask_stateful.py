@@ -21,11 +21,10 @@ import brownie
 from brownie import chain
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
-from microtask_helpers import ETH, batch_params, pure_python_state_machine, sign_voucher, task_hash
+from microtask_helpers import ETH, batch_params, sign_voucher, task_hash
 
 from devstack.results import record_results
 
-state_machine = pure_python_state_machine()
 STEP_BUDGET = int(os.environ.get("CROWDBOUNTY_FUZZ_STEPS", "200"))
 STATEFUL_STEP_COUNT = 50
 MAX_EXAMPLES = max(1, STEP_BUDGET // STATEFUL_STEP_COUNT)
@@ -381,7 +380,7 @@ class MicrotaskMachine:
         assert self.reclaimed + paid_out + reserved_or_approved + self.available <= TOTAL
 
 
-def test_microtask_stateful(escrow, requester, workers, arbiter, keys, tasks):
+def test_microtask_stateful(state_machine, escrow, requester, workers, arbiter, keys, tasks):
     counters.update(steps=0, examples=0, reverts_expected=0, calls_ok=0)
     violations = 0
     try:
