@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 from web3 import Web3
 
@@ -278,20 +278,26 @@ class Indexer:
         fetched.blocks = {number: header for number, header in headers.items() if header is not None}
         return fetched
 
+    def _move_cursor(self, session: Session, chain_id: int, expected: int, new: int) -> None:
+        """Move the cursor from `expected` to `new`, or raise if another indexer moved it."""
+        moved = session.execute(
+            update(IndexerCursor)
+            .where(
+                IndexerCursor.chain_id == chain_id,
+                IndexerCursor.stream == self.config.stream,
+                IndexerCursor.last_block == expected,
+            )
+            .values(last_block=new)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentIndexerError(
+                f"the cursor of stream {self.config.stream!r} is no longer at block {expected}"
+            )
+
     def _store(self, chain_id: int, cursor: int, fetched: _Range) -> None:
         stream = self.config.stream
         with self._sessions.begin() as session:
-            moved = session.execute(
-                update(IndexerCursor)
-                .where(
-                    IndexerCursor.chain_id == chain_id,
-                    IndexerCursor.stream == stream,
-                    IndexerCursor.last_block == cursor,
-                )
-                .values(last_block=fetched.last)
-            )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConcurrentIndexerError(f"the cursor of stream {stream!r} is no longer at block {cursor}")
+            self._move_cursor(session, chain_id, cursor, fetched.last)
             if fetched.events:
                 session.execute(
                     self._insert(ChainEvent).on_conflict_do_nothing(),
@@ -349,17 +355,7 @@ class Indexer:
         fork = self._fork_point(chain_id, cursor)
         stream = self.config.stream
         with self._sessions.begin() as session:
-            moved = session.execute(
-                update(IndexerCursor)
-                .where(
-                    IndexerCursor.chain_id == chain_id,
-                    IndexerCursor.stream == stream,
-                    IndexerCursor.last_block == cursor,
-                )
-                .values(last_block=fork)
-            )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConcurrentIndexerError(f"the cursor of stream {stream!r} is no longer at block {cursor}")
+            self._move_cursor(session, chain_id, cursor, fork)
             orphaned = session.execute(
                 delete(ChainEvent).where(
                     ChainEvent.chain_id == chain_id, ChainEvent.stream == stream, ChainEvent.block_number > fork
