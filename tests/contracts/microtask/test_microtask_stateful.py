@@ -137,6 +137,13 @@ class MicrotaskMachine:
         key = keys[pick % len(keys)]
         return key, self.subs[key]
 
+    def _pick_or_submit(self, states: tuple[int, ...], pick: int) -> tuple[tuple[int, str], dict[str, int]] | None:
+        """A submission in one of `states`; with none, post a result instead (this step's move)."""
+        picked = self._pick(states, pick)
+        if picked is None:
+            self._submit(pick % len(self.workers), pick % COUNT)
+        return picked
+
     # ------------------------------------------------------------ fast path
 
     def rule_sign_voucher(self, st_worker: int, st_amount: int) -> None:
@@ -214,9 +221,8 @@ class MicrotaskMachine:
 
     def rule_requester_answers(self, st_pick: int, st_flag: bool) -> None:
         self._step()
-        picked = self._pick((PENDING,), st_pick)
+        picked = self._pick_or_submit((PENDING,), st_pick)
         if picked is None:
-            self._submit(st_pick % len(self.workers), st_pick % COUNT)
             return
         (task, w), sub = picked
         if st_flag:
@@ -241,9 +247,8 @@ class MicrotaskMachine:
 
     def rule_auto_approve(self, st_pick: int) -> None:
         self._step()
-        picked = self._pick((PENDING,), st_pick)
+        picked = self._pick_or_submit((PENDING,), st_pick)
         if picked is None:
-            self._submit(st_pick % len(self.workers), st_pick % COUNT)
             return
         (task, w), sub = picked
         before = self._before(sub["deadline"])
@@ -256,9 +261,8 @@ class MicrotaskMachine:
 
     def rule_dispute(self, st_pick: int) -> None:
         self._step()
-        picked = self._pick((REJECTED,), st_pick)
+        picked = self._pick_or_submit((REJECTED,), st_pick)
         if picked is None:
-            self._submit(st_pick % len(self.workers), st_pick % COUNT)
             return
         (task, w), sub = picked
         ok = self._before(sub["deadline"])
@@ -269,9 +273,8 @@ class MicrotaskMachine:
 
     def rule_finalize_rejection(self, st_pick: int) -> None:
         self._step()
-        picked = self._pick((REJECTED,), st_pick)
+        picked = self._pick_or_submit((REJECTED,), st_pick)
         if picked is None:
-            self._submit(st_pick % len(self.workers), st_pick % COUNT)
             return
         (task, w), sub = picked
         before = self._before(sub["deadline"])
@@ -284,9 +287,8 @@ class MicrotaskMachine:
 
     def rule_arbiter_rules(self, st_pick: int, st_flag: bool) -> None:
         self._step()
-        picked = self._pick((DISPUTED,), st_pick)
+        picked = self._pick_or_submit((DISPUTED,), st_pick)
         if picked is None:
-            self._submit(st_pick % len(self.workers), st_pick % COUNT)
             return
         (task, w), sub = picked
         ok = self._before(sub["deadline"])
@@ -305,9 +307,8 @@ class MicrotaskMachine:
 
     def rule_settle_expired_dispute(self, st_pick: int) -> None:
         self._step()
-        picked = self._pick((DISPUTED,), st_pick)
+        picked = self._pick_or_submit((DISPUTED,), st_pick)
         if picked is None:
-            self._submit(st_pick % len(self.workers), st_pick % COUNT)
             return
         (task, w), sub = picked
         before = self._before(sub["deadline"])
