@@ -127,7 +127,7 @@ def _ganache_network(network_id: str, name: str, port: int, settings: DevstackSe
 
 def configure_brownie_networks(settings: DevstackSettings) -> bool:
     """Point Brownie's `development` network (contract tests) at the npm Ganache, and add
-    `crowdbounty-local`, the chain of `make up`, which Brownie attaches to and never launches.
+    `crowdbounty-local`, the chain of `make up`, which Brownie attaches to.
 
     Brownie's project config may change only `cmd_settings`, not `cmd`, so this edits the
     machine's network-config.yaml. Returns whether the file changed.
@@ -138,20 +138,18 @@ def configure_brownie_networks(settings: DevstackSettings) -> bool:
         subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "python"), "-c", "import brownie"], check=True)
     config = yaml.safe_load(config_file.read_text()) or {}
     test_network = _ganache_network(TEST_NETWORK_ID, "Ganache (contract tests)", TEST_CHAIN_PORT, settings)
+    # A development-type network, so Brownie keeps no deployment artifacts of it (it would
+    # load them on the next connect and fail on a fresh chain that reuses the chain id).
+    # The supervisor starts the chain first, so Brownie attaches; brownie-config.yaml sets
+    # its port from the variable the supervisor passes.
+    local_network = _ganache_network(LOCAL_NETWORK_ID, "Crowdbounty local stack", settings.chain_port, settings)
     # Anvil was tried for long fuzz runs: after snapshot reverts it drops a resent identical
     # transaction ("Tx dropped without known replacement"), so everything runs on Ganache.
     ours = {TEST_NETWORK_ID, LOCAL_NETWORK_ID, "anvil-fuzz"}
-    development = [n for n in config.get("development", []) if n.get("id") not in ours] + [test_network]
-    # A live-type network: Brownie never starts a chain for it, and the supervisor passes
-    # the port of the chain it started (Brownie expands `$VAR` in a host, not defaults).
-    local_network = {
-        "id": LOCAL_NETWORK_ID,
-        "name": "Crowdbounty local stack",
-        "host": f"http://{settings.host}:${{{LOCAL_CHAIN_PORT_VARIABLE}}}",
-        "chainid": DEV_CHAIN_ID,
-    }
+    development = [n for n in config.get("development", []) if n.get("id") not in ours]
+    development += [test_network, local_network]
+    # An earlier set-up registered the local chain as a live network: drop that entry.
     live = [group for group in config.get("live", []) if group.get("name") != "Crowdbounty"]
-    live.append({"name": "Crowdbounty", "networks": [local_network]})
     if config.get("development") == development and config.get("live") == live:
         return False
     config["development"] = development

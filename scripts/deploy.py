@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from brownie import Contract, accounts, history, project, web3
+from brownie import Contract, accounts, project, web3
 
 from devstack.settings import DevstackSettings
 from devstack.toolchain import write_atomically
@@ -58,8 +58,7 @@ def main() -> None:
             print(f"{name}: reusing {recorded[name]['address']}")
             continue
         instance = container.deploy({"from": deployer})
-        tx = history[-1]  # on a live-type network Brownie leaves `instance.tx` unset
-        assert tx.contract_address == instance.address
+        tx = instance.tx
         contracts[name] = {
             "address": instance.address,
             "block": tx.block_number,
@@ -70,8 +69,7 @@ def main() -> None:
         print(f"{name}: deployed at {instance.address} (block {tx.block_number}, gas {tx.gas_used})")
     for name, creator, getter in CREATED_CONTRACTS:
         build = crowdbounty[name]._build
-        # from_abi, not `.at()`: Brownie keeps artifacts of live-type networks by chain id and
-        # address, and the dev chain reuses addresses, so `.at()` may return a stale contract.
+        # from_abi: the deployments file is the record, whatever Brownie's build folder holds.
         creator_contract = Contract.from_abi(creator, contracts[creator]["address"], contracts[creator]["abi"])
         address = getattr(creator_contract, getter)()
         contracts[name] = {
