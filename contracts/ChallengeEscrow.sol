@@ -369,7 +369,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         challengeId = ++_challengeCount;
         uint256 total = terms.slotAmounts.length == 0 ? 0 : terms.slotAmounts[0];
         if (slots != 0 && total == 0) revert InvalidAmount(0);
-        uint256 extraTotal;
+        uint256 extraTotal = 0;
         for (uint256 i = 1; i < slots; ++i) {
             uint256 amount = terms.slotAmounts[i];
             if (amount == 0 || amount > type(uint128).max) revert InvalidAmount(amount);
@@ -945,6 +945,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     function licenceExpiry(uint256 challengeId, address entrant) external view returns (uint64) {
         Record storage c = _challenges[challengeId];
         EntryStatus status = _entries[challengeId][entrant].status;
+        // slither-disable-next-line incorrect-equality (enum states, not balances: exact comparison is meant)
         if (c.state != ChallengeState.Settled || status == EntryStatus.Selected || status < EntryStatus.Submitted) {
             return 0;
         }
@@ -1036,7 +1037,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         e.status = EntryStatus.Refused;
         --c.eligibleCount;
         uint256 fee = arbitrationFee(challengeId);
-        uint64 deadline;
+        uint64 deadline = 0;
         if (c.arbiter != address(0)) {
             deadline = uint64(block.timestamp) + DISPUTE_WINDOW;
             _refusals[challengeId][entrant] =
@@ -1054,8 +1055,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         uint128 remaining = c.funded - c.awarded;
         uint64 now_ = uint64(block.timestamp);
         o.settledAt = now_;
-        uint256 shareCount;
-        uint128 refundPool;
+        uint256 shareCount = 0;
+        uint128 refundPool = 0;
         if (remaining != 0) {
             if (c.eligibleCount != 0) {
                 shareCount = c.eligibleCount;

@@ -688,6 +688,7 @@ contract MicrotaskEscrow is EscrowFunds, MicrotaskEIP712 {
             ok = MerkleProof.verify(path, b.qualification, leaf);
         } else {
             bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(QUALIFICATION_TYPEHASH, batchId, msg.sender)));
+            // slither-disable-next-line unused-return (the third value only details an error, which `err` already reports)
             (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, proof);
             ok = err == ECDSA.RecoverError.NoError && signer == address(uint160(uint256(b.qualification)));
         }

@@ -60,6 +60,7 @@ contract ChallengeTeams {
     uint32 public teamCount;
 
     mapping(uint256 teamId => Team) private _teams;
+    // slither-disable-next-line uninitialized-state (filled by push through storage pointers in createTeam)
     mapping(uint256 teamId => address[]) private _members;
     mapping(uint256 teamId => uint16[]) private _bps;
     mapping(uint256 teamId => uint16[]) private _proposedBps;
@@ -234,7 +235,7 @@ contract ChallengeTeams {
         uint256 allocatedPart = amount - equalPart;
         uint256 each = equalPart / size;
         uint16[] storage bps = _bps[teamId];
-        uint256 paid;
+        uint256 paid = 0;
         for (uint256 i = 1; i < size; ++i) {
             uint256 share = each;
             if (allocatedPart != 0) share += (allocatedPart * bps[i]) / BPS;
@@ -282,7 +283,7 @@ contract ChallengeTeams {
             if (leaderBps.length != 0) revert InvalidSplit(leaderBps.length, 0);
             return;
         }
-        uint256 sum;
+        uint256 sum = 0;
         for (uint256 i; i < leaderBps.length; ++i) {
             sum += leaderBps[i];
         }

@@ -74,6 +74,7 @@ abstract contract EscrowFunds is ReentrancyGuard {
     /// @dev Send `amount` of `token` to `to`. Call only after all state changes (CEI).
     function _send(address token, address to, uint256 amount) internal {
         if (token == NATIVE) {
+            // slither-disable-next-line arbitrary-send-eth (`to` is whoever is owed: the caller of withdraw, or a voucher's worker)
             (bool ok,) = to.call{value: amount}("");
             if (!ok) revert EthTransferFailed(to, amount);
         } else {
