@@ -142,6 +142,13 @@ def _command_of(pid: int) -> str:
         return "unknown"
 
 
+def read_from(log_file: Path, offset: int) -> str:
+    """What a log holds from `offset` on: the output of one run in a log that is appended to."""
+    with log_file.open("rb") as log:
+        log.seek(offset)
+        return log.read().decode(errors="replace")
+
+
 def log_tail(log_file: Path) -> str:
     """The last lines of a log, to explain a failure."""
     try:

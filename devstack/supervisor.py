@@ -22,7 +22,7 @@ from typing import Any
 from eth_account import Account
 
 from devstack.errors import DevstackError, ServiceStartError
-from devstack.process import ProcessRecord, ensure_port_free, log_tail, process_start_ticks, terminate
+from devstack.process import ProcessRecord, ensure_port_free, log_tail, process_start_ticks, read_from, terminate
 from devstack.services import Service, deploy_command, running_record, stack_services
 from devstack.settings import DEV_CHAIN_ID, DEV_MNEMONIC, PROJECT_ROOT, DevstackSettings
 from devstack.toolchain import write_atomically
@@ -168,6 +168,7 @@ class Supervisor:
         argv, env = deploy_command(self.settings)
         log_file = self.settings.run_dir / "deploy.log"
         with log_file.open("ab") as log:
+            this_run_starts_at = log.tell()
             try:
                 result = subprocess.run(
                     argv,
@@ -185,7 +186,7 @@ class Supervisor:
             raise ServiceStartError(
                 f"deployment failed (exit {result.returncode}). {log_file} ends:\n{log_tail(log_file)}"
             )
-        for line in log_tail(log_file).splitlines():
+        for line in read_from(log_file, this_run_starts_at).splitlines():
             if ": deployed at " in line or ": reusing " in line:
                 print(f"  {line.strip()}")
 
@@ -327,9 +328,7 @@ def up_detached(settings: DevstackSettings, timeout_s: float) -> int:
             print(f"error: the stack did not come up. {log_file} ends:\n{log_tail(log_file)}", file=sys.stderr)
             return 1
         if supervisor.read_state().get("status") == "ready":
-            with log_file.open("rb") as log:
-                log.seek(this_run_starts_at)
-                print(log.read().decode(errors="replace"), end="")
+            print(read_from(log_file, this_run_starts_at), end="")
             return 0
         time.sleep(0.2)
     supervisor.down()
