@@ -81,14 +81,25 @@ def _requester_key() -> str:
     return Account.from_mnemonic(MNEMONIC, account_path="m/44'/60'/0'/0/0").key.hex()
 
 
-def bench_vouchers(escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str) -> dict[str, int]:
-    batch_id, fund_tx = _fund(escrow, requester, tasks, arbiter)
+def _redeem_every_worker(escrow: Any, batch_id: int, workers: list[Any]) -> list[int]:
+    """Each worker redeems one voucher for all its tasks; returns the gas of each redemption."""
     key = _requester_key()
     per_worker = TASKS // WORKERS * REWARD
-    redeem_gas = []
-    for w in workers:
-        signature = sign_voucher(key, chain.id, escrow.address, batch_id, str(w), per_worker)
-        redeem_gas.append(escrow.redeemVoucher(batch_id, w, per_worker, signature, {"from": w}).gas_used)
+    return [
+        escrow.redeemVoucher(
+            batch_id,
+            w,
+            per_worker,
+            sign_voucher(key, chain.id, escrow.address, batch_id, str(w), per_worker),
+            {"from": w},
+        ).gas_used
+        for w in workers
+    ]
+
+
+def bench_vouchers(escrow: Any, requester: Any, workers: list[Any], tasks: Any, arbiter: str) -> dict[str, int]:
+    batch_id, fund_tx = _fund(escrow, requester, tasks, arbiter)
+    redeem_gas = _redeem_every_worker(escrow, batch_id, workers)
     close_tx = _close(escrow, batch_id, requester)
     assert close_tx.return_value == 0, "every task was paid"
     total = fund_tx.gas_used + sum(redeem_gas) + close_tx.gas_used
@@ -109,12 +120,7 @@ def bench_erc20_vouchers(escrow: Any, requester: Any, workers: list[Any], tasks:
     token.approve(escrow, REWARD * TASKS, {"from": requester})
     fund_tx = escrow.fundBatch(_params(tasks.root, arbiter, token=token.address), {"from": requester})
     batch_id = fund_tx.return_value
-    key = _requester_key()
-    per_worker = TASKS // WORKERS * REWARD
-    redeem_gas = []
-    for w in workers:
-        signature = sign_voucher(key, chain.id, escrow.address, batch_id, str(w), per_worker)
-        redeem_gas.append(escrow.redeemVoucher(batch_id, w, per_worker, signature, {"from": w}).gas_used)
+    redeem_gas = _redeem_every_worker(escrow, batch_id, workers)
     close_tx = _close(escrow, batch_id, requester)
     total = fund_tx.gas_used + sum(redeem_gas) + close_tx.gas_used
     return {
