@@ -18,6 +18,17 @@ def winner_contract(escrow, create, seeker, deployer):
     return receiver, cid
 
 
+def _award_prize_in(escrow, create, token, seeker, solver):
+    """A one-slot challenge funded by `seeker` in `token`, won by `solver`: awarded, not yet withdrawn."""
+    token.mint(seeker, PRIZE, {"from": seeker})
+    token.approve(escrow, PRIZE, {"from": seeker})
+    challenge = create(token=token)
+    escrow.acceptTerms(challenge, AGREEMENT, {"from": solver})
+    escrow.submit(challenge, SUBMISSION_CID, {"from": solver})
+    to_evaluation(escrow, challenge)
+    escrow.award(challenge, solver, 0, PRIZE, {"from": seeker})
+
+
 def test_withdraw_reentry_from_eth_receiver_fails_and_pays_once(escrow, create, seeker, deployer):
     receiver, _ = winner_contract(escrow, create, seeker, deployer)
     receiver.setCallback(escrow, escrow.withdraw.encode_input(ETH), {"from": deployer})
@@ -50,13 +61,7 @@ def test_reentrant_token_cannot_reenter_create(escrow, seeker, deployer):
 
 def test_reentrant_token_cannot_reenter_withdraw(escrow, create, seeker, solver, deployer):
     rnt = ReentrantToken.deploy({"from": deployer})
-    rnt.mint(seeker, PRIZE, {"from": seeker})
-    rnt.approve(escrow, PRIZE, {"from": seeker})
-    cid = create(token=rnt)
-    escrow.acceptTerms(cid, AGREEMENT, {"from": solver})
-    escrow.submit(cid, SUBMISSION_CID, {"from": solver})
-    to_evaluation(escrow, cid)
-    escrow.award(cid, solver, 0, PRIZE, {"from": seeker})
+    _award_prize_in(escrow, create, rnt, seeker, solver)
     rnt.setCallback(escrow, escrow.withdraw.encode_input(rnt), {"from": deployer})
     escrow.withdraw(rnt, {"from": solver})
     assert rnt.lastCallbackSucceeded() is False
@@ -66,26 +71,14 @@ def test_reentrant_token_cannot_reenter_withdraw(escrow, create, seeker, solver,
 
 def test_no_return_token_pays_out(escrow, create, seeker, solver, deployer):
     nrt = NoReturnToken.deploy({"from": deployer})
-    nrt.mint(seeker, PRIZE, {"from": seeker})
-    nrt.approve(escrow, PRIZE, {"from": seeker})
-    cid = create(token=nrt)
-    escrow.acceptTerms(cid, AGREEMENT, {"from": solver})
-    escrow.submit(cid, SUBMISSION_CID, {"from": solver})
-    to_evaluation(escrow, cid)
-    escrow.award(cid, solver, 0, PRIZE, {"from": seeker})
+    _award_prize_in(escrow, create, nrt, seeker, solver)
     escrow.withdraw(nrt, {"from": solver})
     assert nrt.balanceOf(solver) == PRIZE
 
 
 def test_false_returning_token_withdraw_reverts_and_keeps_credit(escrow, create, seeker, solver, deployer):
     flt = FalseReturningToken.deploy({"from": deployer})
-    flt.mint(seeker, PRIZE, {"from": seeker})
-    flt.approve(escrow, PRIZE, {"from": seeker})
-    cid = create(token=flt)
-    escrow.acceptTerms(cid, AGREEMENT, {"from": solver})
-    escrow.submit(cid, SUBMISSION_CID, {"from": solver})
-    to_evaluation(escrow, cid)
-    escrow.award(cid, solver, 0, PRIZE, {"from": seeker})
+    _award_prize_in(escrow, create, flt, seeker, solver)
     flt.setFailing(True, {"from": seeker})
     with brownie.reverts(err("SafeERC20FailedOperation", flt)):
         escrow.withdraw(flt, {"from": solver})
