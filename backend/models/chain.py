@@ -1,32 +1,12 @@
-"""The database tables, as SQLAlchemy 2 typed declarative models.
-
-Every schema change comes with an Alembic revision in `backend/migrations/versions/`;
-`tests/backend/test_models_migrations.py` fails when the two disagree.
-"""
+"""What the indexer stores of the chain itself: raw events, block hashes and cursors."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, UniqueConstraint, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
 
-# Named constraints, so that later migrations can drop or alter them on every database.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# Block numbers and chain ids exceed 32 bits on some chains; SQLite only autoincrements INTEGER.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-HASH_LENGTH = 66  # "0x" + 64 hex digits
-ADDRESS_LENGTH = 42  # "0x" + 40 hex digits
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 
 
 class ChainEvent(Base):

@@ -1,0 +1,11 @@
+"""The database tables, as SQLAlchemy 2 typed declarative models, one module per domain.
+
+Every schema change comes with an Alembic revision in `backend/migrations/versions/`;
+`tests/backend/test_models_migrations.py` fails when the two disagree. Every model module
+is imported here, so that `Base.metadata` (which Alembic compares) knows all tables.
+"""
+
+from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
+from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+
+__all__ = ["ADDRESS_LENGTH", "HASH_LENGTH", "Base", "BigId", "ChainEvent", "IndexedBlock", "IndexerCursor"]
