@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from backend.api.errors import install_error_handlers
 from backend.api.routes import health
 from backend.core.config import get_settings
 from backend.db import make_engine
@@ -26,6 +27,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    install_error_handlers(app)
     app.include_router(health.router)
     return app
 

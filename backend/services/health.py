@@ -11,7 +11,7 @@ from web3 import AsyncHTTPProvider, AsyncWeb3
 from backend.core.config import Settings
 from backend.errors import CrowdbountyError
 from backend.models import IndexerCursor
-from backend.schemas import ChainHealth, ComponentHealth, ContractsHealth, HealthOut, IndexerHealth, IpfsHealth
+from backend.schemas.health import ChainHealth, ComponentHealth, ContractsHealth, HealthOut, IndexerHealth, IpfsHealth
 from backend.services.deployments import load_deployments
 
 

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from backend.api.deps import EngineDep, SettingsDep
-from backend.schemas import HealthOut
+from backend.schemas.health import HealthOut
 from backend.services.health import check_health
 
 router = APIRouter(tags=["health"])

@@ -1,4 +1,4 @@
-"""Output schemas of the API (input schemas live beside them as `...In` models)."""
+"""Output schemas of GET /health."""
 
 from typing import Literal
 
