@@ -7,5 +7,27 @@ is imported here, so that `Base.metadata` (which Alembic compares) knows all tab
 
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+from backend.models.microtasks import (
+    MicrotaskBatch,
+    MicrotaskClaim,
+    MicrotaskOnchainResult,
+    MicrotaskRedemption,
+    MicrotaskResult,
+    MicrotaskReview,
+    MicrotaskSettlementRoot,
+    MicrotaskTask,
+    MicrotaskVoucher,
+)
 
 __all__ = ["ADDRESS_LENGTH", "HASH_LENGTH", "Base", "BigId", "ChainEvent", "IndexedBlock", "IndexerCursor"]
+__all__ += [
+    "MicrotaskBatch",
+    "MicrotaskClaim",
+    "MicrotaskOnchainResult",
+    "MicrotaskRedemption",
+    "MicrotaskResult",
+    "MicrotaskReview",
+    "MicrotaskSettlementRoot",
+    "MicrotaskTask",
+    "MicrotaskVoucher",
+]
