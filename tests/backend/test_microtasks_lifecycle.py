@@ -4,7 +4,6 @@ approvals with a bonus, a rejection), paid by vouchers redeemed ON CHAIN with th
 the API stored, and closed."""
 
 import time
-from typing import Any
 
 from microtask_support import (
     ADDRESSES,
@@ -21,7 +20,7 @@ from microtask_support import (
 )
 
 
-def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) -> None:  # noqa: F811, PLR0915
+def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) -> None:  # noqa: F811
     api = market.client
     batch_id = market.fund()
     market.index()
