@@ -16,11 +16,10 @@ from microtask_support import (
     WORKER2,
     WORKER3,
     Market,
-    market,  # noqa: F401 - the fixture
 )
 
 
-def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) -> None:  # noqa: F811
+def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) -> None:
     api = market.client
     batch_id = market.fund()
     market.index()

@@ -5,12 +5,10 @@ their place, and off-chain work on batches whose funding survived is kept."""
 from eth_utils.crypto import keccak
 from microtask_support import (
     ADDRESSES,
-    REQUESTER,
     REWARD,
     WORKER1,
     WORKER2,
     Market,
-    market,  # noqa: F401 - the fixture
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,7 +21,7 @@ def _count(market: Market, model: type[MicrotaskRedemption] | type[MicrotaskOnch
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_a_reorg_rewinds_redemptions_results_and_orphaned_batches(market: Market) -> None:  # noqa: F811
+def test_a_reorg_rewinds_redemptions_results_and_orphaned_batches(market: Market) -> None:
     api = market.client
     kept = market.fund()
     market.index()
@@ -66,7 +64,7 @@ def test_a_reorg_rewinds_redemptions_results_and_orphaned_batches(market: Market
     assert {t["status"] for t in api.get(f"/api/batches/{replacing}/tasks").json()["items"]} == {"open"}
 
 
-def test_a_reorg_above_a_batch_replays_its_surviving_events(market: Market) -> None:  # noqa: F811
+def test_a_reorg_above_a_batch_replays_its_surviving_events(market: Market) -> None:
     api = market.client
     batch_id = market.fund()
     for worker, amount in ((WORKER1, REWARD), (WORKER2, 2 * REWARD)):

@@ -15,7 +15,6 @@ from microtask_support import (
     WORKER1,
     WORKER2,
     Market,
-    market,  # noqa: F401 - the fixture
 )
 
 from backend.services.microtasks.typed_data import SECP256K1_N
@@ -28,7 +27,7 @@ def _high_s(signature: str) -> str:
     return "0x" + (raw[:32] + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - raw[64]])).hex()
 
 
-def test_claims_with_a_bad_signature_domain_or_deadline_are_refused(market: Market) -> None:  # noqa: F811
+def test_claims_with_a_bad_signature_domain_or_deadline_are_refused(market: Market) -> None:
     api = market.client
     batch_id = market.fund()
     market.index()
@@ -58,7 +57,7 @@ def test_claims_with_a_bad_signature_domain_or_deadline_are_refused(market: Mark
     assert [(t["status"], t["claimed_by"]) for t in tasks[:2]] == [("claimed", ADDRESSES[WORKER1]), ("open", None)]
 
 
-def test_reviews_must_come_from_the_requester_and_rejections_need_a_reason(market: Market) -> None:  # noqa: F811
+def test_reviews_must_come_from_the_requester_and_rejections_need_a_reason(market: Market) -> None:
     api = market.client
     batch_id = market.fund()
     market.index()
@@ -80,7 +79,7 @@ def test_reviews_must_come_from_the_requester_and_rejections_need_a_reason(marke
     assert "already approved" in again.json()["detail"]
 
 
-def test_vouchers_never_decrease_never_exceed_the_escrow_and_name_the_requester(market: Market) -> None:  # noqa: F811
+def test_vouchers_never_decrease_never_exceed_the_escrow_and_name_the_requester(market: Market) -> None:
     api = market.client
     batch_id = market.fund()
     market.index()
@@ -115,7 +114,7 @@ def test_vouchers_never_decrease_never_exceed_the_escrow_and_name_the_requester(
     assert api.get(f"/api/batches/{batch_id}").json()["paid"] == str(escrowed - 2 * REWARD)
 
 
-def test_bad_input_is_a_4xx_that_names_the_problem(market: Market) -> None:  # noqa: F811
+def test_bad_input_is_a_4xx_that_names_the_problem(market: Market) -> None:
     api = market.client
     batch_id = market.fund()
     market.index()
@@ -142,7 +141,7 @@ def test_bad_input_is_a_4xx_that_names_the_problem(market: Market) -> None:  # n
     assert answer.status_code == 422
 
 
-def test_batches_are_filtered_and_paged_with_a_cursor(market: Market) -> None:  # noqa: F811
+def test_batches_are_filtered_and_paged_with_a_cursor(market: Market) -> None:
     api = market.client
     cheap = market.fund()
     dear = market.fund(reward=3 * REWARD)
