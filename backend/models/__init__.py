@@ -7,5 +7,15 @@ is imported here, so that `Base.metadata` (which Alembic compares) knows all tab
 
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+from backend.models.documents import IpfsDocument
 
-__all__ = ["ADDRESS_LENGTH", "HASH_LENGTH", "Base", "BigId", "ChainEvent", "IndexedBlock", "IndexerCursor"]
+__all__ = [
+    "ADDRESS_LENGTH",
+    "HASH_LENGTH",
+    "Base",
+    "BigId",
+    "ChainEvent",
+    "IndexedBlock",
+    "IndexerCursor",
+    "IpfsDocument",
+]
