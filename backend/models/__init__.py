@@ -7,6 +7,7 @@ is imported here, so that `Base.metadata` (which Alembic compares) knows all tab
 
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+from backend.models.documents import IpfsDocument
 from backend.models.microtasks import (
     MicrotaskBatch,
     MicrotaskClaim,
@@ -19,7 +20,16 @@ from backend.models.microtasks import (
     MicrotaskVoucher,
 )
 
-__all__ = ["ADDRESS_LENGTH", "HASH_LENGTH", "Base", "BigId", "ChainEvent", "IndexedBlock", "IndexerCursor"]
+__all__ = [
+    "ADDRESS_LENGTH",
+    "HASH_LENGTH",
+    "Base",
+    "BigId",
+    "ChainEvent",
+    "IndexedBlock",
+    "IndexerCursor",
+    "IpfsDocument",
+]
 __all__ += [
     "MicrotaskBatch",
     "MicrotaskClaim",

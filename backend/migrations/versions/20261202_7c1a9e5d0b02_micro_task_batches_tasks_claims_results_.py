@@ -1,7 +1,7 @@
 """Micro-task batches, tasks, claims, results, reviews, vouchers and on-chain records.
 
 Revision ID: 7c1a9e5d0b02
-Revises: 531879ec12da
+Revises: 7c1a9e5d0b00
 Create Date: 2026-12-02 00:29:27.776926
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c1a9e5d0b02"
-down_revision: str | None = "531879ec12da"
+down_revision: str | None = "7c1a9e5d0b00"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
