@@ -5,6 +5,7 @@ the API stored, and closed."""
 
 import time
 
+from eth_utils.crypto import keccak
 from microtask_support import (
     ADDRESSES,
     ASSIGNMENT_DURATION,
@@ -132,3 +133,18 @@ def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) 
     refused = api.post(f"/api/batches/{batch_id}/vouchers", json=market.voucher(batch_id, WORKER1, 2 * REWARD))
     assert refused.status_code == 409
     assert "closed" in refused.json()["detail"]
+
+
+def test_a_manifest_that_does_not_match_the_task_root_gives_no_tasks(market: Market) -> None:
+    api = market.client
+    batch_id = market.fund(taskRoot=keccak(text="another task list"))
+    market.index()
+
+    batch = api.get(f"/api/batches/{batch_id}").json()
+    assert batch["manifest_status"] == "invalid"
+    assert "is not the batch's" in batch["manifest_error"]
+    assert batch["progress"]["tasks_open"] == 0
+    assert api.get(f"/api/batches/{batch_id}/tasks").json()["items"] == []
+    refused = api.post(f"/api/batches/{batch_id}/claims", json=market.claim(batch_id, 0, WORKER1))
+    assert refused.status_code == 409
+    assert "no verified tasks" in refused.json()["detail"]

@@ -16,8 +16,6 @@ from eth_utils.hexadecimal import encode_hex
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from backend.errors import CrowdbountyError
-from backend.services.storage.errors import ObjectTooLargeError
-from backend.services.storage.ipfs import IpfsClient
 from backend.services.storage.metadata import canonical_document
 
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
@@ -105,16 +103,6 @@ def build_manifest(metadata_cid: str, metadata_hash: bytes, inputs: Sequence[Any
 def manifest_bytes(manifest: TaskManifest) -> bytes:
     """The canonical bytes a requester adds to IPFS."""
     return canonical_document(manifest.model_dump(mode="json"))
-
-
-def fetch_manifest(ipfs: IpfsClient, cid: str) -> bytes:
-    """The manifest's bytes (every block verified against the CID), capped in size."""
-    raw = bytearray()
-    for piece in ipfs.iter_content(cid):
-        raw += piece
-        if len(raw) > MAX_MANIFEST_BYTES:
-            raise ObjectTooLargeError(f"the manifest at {cid} exceeds {MAX_MANIFEST_BYTES} bytes")
-    return bytes(raw)
 
 
 def parse_manifest(raw: bytes, task_root: str, task_count: int) -> TaskManifest:

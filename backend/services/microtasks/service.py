@@ -43,7 +43,8 @@ from backend.schemas.microtasks import (
     VoucherOut,
     WorkerVoucherOut,
 )
-from backend.services.microtasks.manifest import ManifestError, fetch_manifest, parse_manifest, task_hash
+from backend.services.documents import DocumentUnavailableError, get_document, resolve_metadata
+from backend.services.microtasks.manifest import MAX_MANIFEST_BYTES, ManifestError, parse_manifest, task_hash
 from backend.services.microtasks.typed_data import (
     SignatureError,
     TypedMessage,
@@ -52,9 +53,9 @@ from backend.services.microtasks.typed_data import (
     review_message,
     voucher_message,
 )
-from backend.services.storage.errors import MetadataError, StorageError
+from backend.services.storage.errors import StorageError
 from backend.services.storage.ipfs import IpfsClient
-from backend.services.storage.metadata import TaskBatchMetadata, fetch_metadata
+from backend.services.storage.metadata import TaskBatchMetadata
 
 log = logging.getLogger(__name__)
 
@@ -290,15 +291,20 @@ def worker_vouchers(session: Session, escrow: EscrowRef, worker: str) -> list[Wo
 
 
 def ensure_manifest(session: Session, ipfs: IpfsClient, batch: MicrotaskBatch) -> None:
-    """Load the batch's tasks from its manifest once (again later if IPFS did not have it)."""
+    """Load the batch's tasks from its manifest once (again later if IPFS did not have it).
+
+    The manifest and the metadata it names are kept as local copies (`get_document`), so
+    the batch stays readable if their pins are lost.
+    """
     if batch.manifest_status in ("verified", "invalid"):
         return
     try:
-        manifest = parse_manifest(fetch_manifest(ipfs, batch.manifest_cid), batch.task_root, batch.task_count)
-    except ManifestError as error:
-        batch.manifest_status, batch.manifest_error = "invalid", str(error)[:500]
-    except StorageError as error:
+        raw = get_document(session, ipfs, batch.manifest_cid, MAX_MANIFEST_BYTES)
+        manifest = parse_manifest(raw, batch.task_root, batch.task_count)
+    except DocumentUnavailableError as error:
         batch.manifest_status, batch.manifest_error = "unavailable", str(error)[:500]
+    except (ManifestError, StorageError) as error:  # not matching the chain, not a CID, oversized
+        batch.manifest_status, batch.manifest_error = "invalid", str(error)[:500]
     else:
         for task in manifest.tasks:
             session.add(
@@ -313,21 +319,12 @@ def ensure_manifest(session: Session, ipfs: IpfsClient, batch: MicrotaskBatch) -
             )
         batch.manifest_status, batch.manifest_error = "verified", None
         batch.metadata_cid, batch.metadata_hash = manifest.metadata_cid, manifest.metadata_hash
-        _resolve_metadata(ipfs, batch)
+    if batch.metadata_cid is not None and batch.metadata_hash is not None and batch.metadata_status != "verified":
+        resolution = resolve_metadata(session, ipfs, batch.metadata_cid, bytes.fromhex(batch.metadata_hash[2:]))
+        batch.metadata_status = resolution.status.value
+        if isinstance(resolution.metadata, TaskBatchMetadata):
+            batch.title = resolution.metadata.title
     session.commit()
-
-
-def _resolve_metadata(ipfs: IpfsClient, batch: MicrotaskBatch) -> None:
-    assert batch.metadata_cid is not None and batch.metadata_hash is not None
-    try:
-        metadata = fetch_metadata(ipfs, batch.metadata_cid, bytes.fromhex(batch.metadata_hash[2:]))
-    except MetadataError:
-        batch.metadata_status = "mismatch"
-    except StorageError:
-        batch.metadata_status = "unavailable"
-    else:
-        batch.metadata_status = "verified"
-        batch.title = metadata.title if isinstance(metadata, TaskBatchMetadata) else None
 
 
 # ------------------------------------------------------------------ signed messages
