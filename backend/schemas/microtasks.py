@@ -30,6 +30,12 @@ class ClaimIn(_DeadlineIn):
 
     task_index: int = Field(ge=0, lt=2**32)
     worker: EthAddress
+    qualification_proof: HexBytes = Field(
+        default="0x",
+        max_length=8192,
+        description="As `submitResult`'s qualificationProof: abi.encode(bytes32[]) for an allowlist, "
+        "the qualifier's Qualification signature otherwise; empty when the batch needs none",
+    )
 
 
 class ResultIn(_DeadlineIn):

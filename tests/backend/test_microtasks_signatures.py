@@ -4,20 +4,24 @@ or exceed the escrow; and plainly bad input."""
 
 import time
 
+from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 from microtask_support import (
     ADDRESSES,
     BONUS_POOL,
+    KEYS,
     REQUESTER,
     REWARD,
     STRANGER,
     TASK_COUNT,
     WORKER1,
     WORKER2,
+    WORKER3,
     Market,
 )
 
-from backend.services.microtasks.typed_data import SECP256K1_N
+from backend.services.microtasks.manifest import allowlist_leaf, merkle_proofs
+from backend.services.microtasks.typed_data import SECP256K1_N, qualification_message
 
 
 def _high_s(signature: str) -> str:
@@ -160,3 +164,42 @@ def test_batches_are_filtered_and_paged_with_a_cursor(market: Market) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/batches", "/api/batches/{batch_id}/vouchers", "/api/workers/{address}/vouchers"} <= set(paths)
     assert "409" in paths["/api/batches/{batch_id}/claims"]["post"]["responses"]
+
+
+def test_claims_on_qualified_batches_need_the_proof_the_contract_accepts(market: Market) -> None:
+    api = market.client
+    root, proofs = merkle_proofs([allowlist_leaf(ADDRESSES[WORKER1]), allowlist_leaf(ADDRESSES[WORKER2])])
+    allowlisted = market.fund(qualificationKind=1, qualification=root)
+    qualifier = ADDRESSES[STRANGER]
+    vetted = market.fund(qualificationKind=2, qualification=b"\x00" * 12 + bytes.fromhex(qualifier[2:]))
+    market.index()
+
+    def claim(batch_id: int, task_index: int, worker: int, proof: bytes) -> int:
+        body = market.claim(batch_id, task_index, worker, qualification_proof="0x" + proof.hex())
+        return api.post(f"/api/batches/{batch_id}/claims", json=body).status_code
+
+    worker1_proof = encode(["bytes32[]"], [proofs[0]])
+    assert claim(allowlisted, 0, WORKER1, b"") == 403
+    assert claim(allowlisted, 0, WORKER3, worker1_proof) == 403
+    assert claim(allowlisted, 0, WORKER1, b"\x12\x34") == 403
+    assert claim(allowlisted, 0, WORKER1, worker1_proof) == 201
+
+    def qualification(worker: int, signer: int) -> bytes:
+        message = qualification_message(market.chain_id, market.address, batch_id=vetted, worker=ADDRESSES[worker])
+        return message.sign(KEYS[signer])
+
+    assert claim(vetted, 0, WORKER3, qualification(WORKER3, WORKER3)) == 403
+    assert claim(vetted, 0, WORKER2, qualification(WORKER3, STRANGER)) == 403
+    accepted = qualification(WORKER2, STRANGER)
+    assert claim(vetted, 0, WORKER2, accepted) == 201
+    # The contract takes the same proof for the slow path.
+    task = api.get(f"/api/batches/{vetted}/tasks").json()["items"][0]
+    submit = market.escrow.functions.submitResult(
+        vetted,
+        0,
+        bytes.fromhex(task["task_hash"][2:]),
+        keccak(text="answer"),
+        [bytes.fromhex(p[2:]) for p in task["proof"]],
+        accepted,
+    )
+    market.transact(submit, WORKER2)

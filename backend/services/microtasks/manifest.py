@@ -69,34 +69,41 @@ def verify_proof(leaf: bytes, proof: Sequence[bytes], root: bytes) -> bool:
     return node == root
 
 
-def _tree_layers(leaves: list[bytes]) -> list[list[bytes]]:
-    layers = [leaves]
+def allowlist_leaf(worker: str) -> bytes:
+    """The contract's allowlist leaf: keccak256(bytes.concat(keccak256(abi.encode(worker))))."""
+    return keccak(keccak(encode(["address"], [worker])))
+
+
+def merkle_proofs(leaves: Sequence[bytes]) -> tuple[bytes, list[list[bytes]]]:
+    """The root of `leaves` (in this order, sorted pairs, an odd node carried up) and each leaf's proof."""
+    layers = [list(leaves)]
     while len(layers[-1]) > 1:
         below = layers[-1]
         layers.append(
             [_hash_pair(*below[i : i + 2]) if i + 1 < len(below) else below[i] for i in range(0, len(below), 2)]
         )
-    return layers
+    proofs = []
+    for index in range(len(leaves)):
+        proof, position = [], index
+        for layer in layers[:-1]:
+            if position ^ 1 < len(layer):
+                proof.append(layer[position ^ 1])
+            position //= 2
+        proofs.append(proof)
+    return layers[-1][0], proofs
 
 
 def build_manifest(metadata_cid: str, metadata_hash: bytes, inputs: Sequence[Any]) -> TaskManifest:
     """A manifest of `inputs` (task i = inputs[i]) with its root and every task's proof."""
     if not inputs:
         raise ManifestError("a manifest needs at least one task")
-    layers = _tree_layers([task_leaf(i, task_hash(item)) for i, item in enumerate(inputs)])
-    tasks = []
-    for index, item in enumerate(inputs):
-        proof, position = [], index
-        for layer in layers[:-1]:
-            if position ^ 1 < len(layer):
-                proof.append(encode_hex(layer[position ^ 1]))
-            position //= 2
-        tasks.append(ManifestTask(index=index, input=item, proof=proof))
+    root, proofs = merkle_proofs([task_leaf(i, task_hash(item)) for i, item in enumerate(inputs)])
+    tasks = [
+        ManifestTask(index=index, input=item, proof=[encode_hex(node) for node in proofs[index]])
+        for index, item in enumerate(inputs)
+    ]
     return TaskManifest(
-        metadata_cid=metadata_cid,
-        metadata_hash=encode_hex(metadata_hash),
-        task_root=encode_hex(layers[-1][0]),
-        tasks=tasks,
+        metadata_cid=metadata_cid, metadata_hash=encode_hex(metadata_hash), task_root=encode_hex(root), tasks=tasks
     )
 
 

@@ -8,6 +8,9 @@ writes nothing. `now` (Unix seconds) is passed in, so claims and deadlines have 
 import logging
 from dataclasses import dataclass
 
+from eth_abi.abi import decode
+from eth_abi.exceptions import DecodingError
+from eth_utils.address import to_checksum_address
 from eth_utils.hexadecimal import encode_hex
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,11 +47,19 @@ from backend.schemas.microtasks import (
     WorkerVoucherOut,
 )
 from backend.services.documents import DocumentUnavailableError, get_document, resolve_metadata
-from backend.services.microtasks.manifest import MAX_MANIFEST_BYTES, ManifestError, parse_manifest, task_hash
+from backend.services.microtasks.manifest import (
+    MAX_MANIFEST_BYTES,
+    ManifestError,
+    allowlist_leaf,
+    parse_manifest,
+    task_hash,
+    verify_proof,
+)
 from backend.services.microtasks.typed_data import (
     SignatureError,
     TypedMessage,
     claim_message,
+    qualification_message,
     result_message,
     review_message,
     voucher_message,
@@ -58,6 +69,9 @@ from backend.services.storage.ipfs import IpfsClient
 from backend.services.storage.metadata import TaskBatchMetadata
 
 log = logging.getLogger(__name__)
+
+# The contract's QualificationKind.
+QUALIFICATION_NONE, QUALIFICATION_ALLOWLIST, QUALIFICATION_QUALIFIER = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -392,6 +406,7 @@ def claim_task(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, claim
         raise ConflictError(f"batch {batch.batch_id} stopped taking work at {batch.expiry}")
     if batch.manifest_status != "verified":
         raise ConflictError(f"batch {batch.batch_id} has no verified tasks (manifest {batch.manifest_status})")
+    _check_qualified(escrow, batch, claim.worker, bytes.fromhex(claim.qualification_proof[2:]))
     task = _task(session, batch, claim.task_index)
     expires_at = now + batch.assignment_duration
     # One conditional UPDATE: of two workers claiming at once, exactly one wins.
@@ -430,6 +445,29 @@ def claim_task(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, claim
         claimed_at=row.claimed_at,
         expires_at=row.expires_at,
     )
+
+
+def _check_qualified(escrow: EscrowRef, batch: MicrotaskBatch, worker: str, proof: bytes) -> None:
+    """The contract's qualification check (`submitResult`), applied to off-chain claims."""
+    if batch.qualification_kind == QUALIFICATION_NONE:
+        return
+    root = bytes.fromhex(batch.qualification[2:])
+    if batch.qualification_kind == QUALIFICATION_ALLOWLIST:
+        try:
+            (path,) = decode(["bytes32[]"], proof)
+        except (DecodingError, ValueError):
+            qualified = False
+        else:
+            qualified = verify_proof(allowlist_leaf(worker), list(path), root)
+    else:
+        qualifier = to_checksum_address(root[12:])
+        message = qualification_message(escrow.chain_id, escrow.address, batch_id=batch.batch_id, worker=worker)
+        try:
+            qualified = message.recover(proof) == qualifier
+        except SignatureError:
+            qualified = False
+    if not qualified:
+        raise ForbiddenError(f"{worker} is not qualified for batch {batch.batch_id} (qualification_proof)")
 
 
 def _task(session: Session, batch: MicrotaskBatch, task_index: int) -> MicrotaskTask:

@@ -1,7 +1,8 @@
 """The EIP-712 messages of the micro-task domain, in one place (documented in docs/microtask.md).
 
-- `Voucher` is EXACTLY the contract's typed data and domain ("Crowdbounty MicrotaskEscrow",
-  "1"), so a voucher the backend stored redeems on chain with the same signature.
+- `Voucher` and `Qualification` are EXACTLY the contract's typed data and domain ("Crowdbounty MicrotaskEscrow",
+  "1"), so a voucher the backend stored redeems on chain with the same signature, and a
+  qualification proof accepted for a claim also passes `submitResult`.
 - `Claim`, `Result` and `Review` never reach the contract; they use a domain of their own
   ("Crowdbounty Microtasks", "1", same chain id and verifying contract = the escrow), so no
   off-chain signature can ever be mistaken for an on-chain one, or for another chain's.
@@ -32,6 +33,12 @@ VOUCHER_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "batchId", "type": "uint256"},
         {"name": "worker", "type": "address"},
         {"name": "cumulativeAmount", "type": "uint256"},
+    ]
+}
+QUALIFICATION_TYPES: dict[str, list[dict[str, str]]] = {
+    "Qualification": [
+        {"name": "batchId", "type": "uint256"},
+        {"name": "worker", "type": "address"},
     ]
 }
 CLAIM_TYPES: dict[str, list[dict[str, str]]] = {
@@ -118,6 +125,11 @@ def offchain_domain(chain_id: int, escrow: str) -> dict[str, Any]:
 def voucher_message(chain_id: int, escrow: str, *, batch_id: int, worker: str, cumulative_amount: int) -> TypedMessage:
     message = {"batchId": batch_id, "worker": worker, "cumulativeAmount": cumulative_amount}
     return TypedMessage(escrow_domain(chain_id, escrow), VOUCHER_TYPES, message)
+
+
+def qualification_message(chain_id: int, escrow: str, *, batch_id: int, worker: str) -> TypedMessage:
+    """The contract's `Qualification(batchId, worker)`, signed by a batch's qualifier."""
+    return TypedMessage(escrow_domain(chain_id, escrow), QUALIFICATION_TYPES, {"batchId": batch_id, "worker": worker})
 
 
 def claim_message(
