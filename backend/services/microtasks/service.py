@@ -338,7 +338,12 @@ def ensure_manifest(session: Session, ipfs: IpfsClient, batch: MicrotaskBatch) -
         batch.metadata_status = resolution.status.value
         if isinstance(resolution.metadata, TaskBatchMetadata):
             batch.title = resolution.metadata.title
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another request loaded the same manifest (or kept the same document) first: use its work.
+        session.rollback()
+        session.refresh(batch)
 
 
 # ------------------------------------------------------------------ signed messages
