@@ -5,7 +5,11 @@ Every schema change comes with an Alembic revision in `backend/migrations/versio
 is imported here, so that `Base.metadata` (which Alembic compares) knows all tables.
 """
 
+from backend.models.auth import AuthNonce, AuthSession, RateLimitCounter
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+from backend.models.notifications import Notification
+from backend.models.rooms import RoomDocument
 
 __all__ = ["ADDRESS_LENGTH", "HASH_LENGTH", "Base", "BigId", "ChainEvent", "IndexedBlock", "IndexerCursor"]
+__all__ += ["AuthNonce", "AuthSession", "Notification", "RateLimitCounter", "RoomDocument"]

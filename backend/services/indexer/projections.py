@@ -35,3 +35,9 @@ class Projection:
 # The projections `python -m backend.services.indexer` runs, in order. Domain modules add
 # theirs here (e.g. `challenges.PROJECTION`) when they exist.
 PROJECTIONS: tuple[Projection, ...] = ()
+
+# Imported here, after `Projection`: domain modules import the indexer only for type checking.
+from backend.services import notifications  # noqa: E402
+
+NOTIFICATIONS = Projection("notifications", handlers=notifications.HANDLERS, on_rewind=notifications.on_rewind)
+PROJECTIONS += (NOTIFICATIONS,)
