@@ -333,3 +333,34 @@ def make_api(
 
     yield make
     get_settings.cache_clear()
+
+
+AGREEMENT = Web3.keccak(text="Crowdbounty challenge agreement v1")
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def chain_time(w3: Web3) -> int:
+    return int(w3.eth.get_block("latest")["timestamp"])
+
+
+def create_challenge(
+    escrows: Escrows, seeker: int = 0, *, submission_in_s: int = 7 * 86_400, evaluation_in_s: int = 14 * 86_400
+) -> int:
+    """A one-slot ETH IDEATION challenge (prize 1 ETH) of dev account `seeker`; its id."""
+    w3 = escrows.w3
+    now = chain_time(w3)
+    terms = (
+        0, ZERO_ADDRESS, [10**18], now + submission_in_s, now + submission_in_s + evaluation_in_s, AGREEMENT,
+        b"\x01\x55\x12\x20" + bytes(32), Web3.keccak(b"metadata"), Web3.keccak(b"key"), ZERO_ADDRESS, 0, bytes(32),
+    )  # fmt: skip
+    tx = escrows.challenge.functions.createChallenge(terms).transact({"from": w3.eth.accounts[seeker], "value": 10**18})
+    receipt = w3.eth.wait_for_transaction_receipt(tx)
+    (created,) = escrows.challenge.events.ChallengeCreated().process_receipt(receipt)
+    return int(created["args"]["challengeId"])
+
+
+def transact(escrows: Escrows, sender: int, call: Any) -> Any:
+    """Send `call` (a contract function call) from dev account `sender` and wait for it."""
+    receipt = escrows.w3.eth.wait_for_transaction_receipt(call.transact({"from": escrows.w3.eth.accounts[sender]}))
+    assert receipt["status"] == 1
+    return receipt
