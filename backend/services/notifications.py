@@ -61,7 +61,7 @@ def notify(
     """
     lock_notifications(session)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = session.execute(
+    created = session.execute(
         insert(Notification)
         .values(
             chain_id=chain_id,
@@ -73,8 +73,9 @@ def notify(
             created_at=datetime.now(UTC),
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        .returning(Notification.id)
+    ).scalar_one_or_none()
+    return created is not None
 
 
 # ---------------------------------------------------------------- the indexer projection
