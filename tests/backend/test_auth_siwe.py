@@ -212,3 +212,17 @@ def test_auth_routes_are_rate_limited_per_client_with_retry_after(make_api: Any)
         assert 0 < int(limited.headers["retry-after"]) <= 3600
         assert client.post("/api/auth/login", json={"message": "x", "signature": "0x"}).status_code == 429
         assert client.get("/api/auth/me").status_code == 401  # reads are not limited
+
+
+def test_write_routes_are_rate_limited_per_signed_in_address(make_api: Any) -> None:
+    api = make_api(rate_limit_write_per_address=2, rate_limit_write_per_ip=100, rate_limit_window_s=3600)
+    with api.client() as client:
+        alice = {"Authorization": f"Bearer {api.sign_in(client, dev_account(1))}"}
+        bob = {"Authorization": f"Bearer {api.sign_in(client, dev_account(2))}"}
+        mark = {"up_to_id": 0}
+        assert [client.post("/api/notifications/read", json=mark, headers=alice).status_code for _ in range(3)] == [
+            200,
+            200,
+            429,
+        ]
+        assert client.post("/api/notifications/read", json=mark, headers=bob).status_code == 200

@@ -146,10 +146,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serve(app: Any) -> Iterator[str]:
+def _serve(app: Any, **config: Any) -> Iterator[str]:
     """The app under a real uvicorn server in a thread (streams need a real HTTP connection)."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -162,6 +162,33 @@ def _serve(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(20)
         assert not thread.is_alive()
+
+
+def test_an_open_stream_ends_when_the_server_shuts_down(engine: Engine, make_api: Any) -> None:
+    api = make_api(notifications_stream_poll_s=0.1)
+    with api.client() as client:
+        bearer = {"Authorization": f"Bearer {api.sign_in(client, dev_account(SOLO))}"}
+    ended = threading.Event()
+    with _serve(api.app, timeout_graceful_shutdown=1) as base:
+        opened = threading.Event()
+
+        def listen() -> None:
+            with httpx.Client(base_url=base, headers=bearer, timeout=30) as http:
+                try:
+                    with http.stream("GET", "/api/notifications/stream") as response:
+                        opened.set()
+                        for _ in response.iter_lines():
+                            pass
+                except httpx.RemoteProtocolError:
+                    pass  # the server cut the chunked body: what EventSource reconnects after
+                ended.set()
+
+        threading.Thread(target=listen, daemon=True).start()
+        assert opened.wait(10)
+        started = time.monotonic()
+    # `_serve` asserted that the server stopped despite the open stream.
+    assert ended.wait(5)
+    assert time.monotonic() - started < 10
 
 
 class _Events:
