@@ -258,11 +258,23 @@ def test_notifications_are_listed_streamed_resumed_and_marked_read(
         resume = {"Last-Event-ID": str(ids[0])}
         with http.stream("GET", "/api/notifications/stream", headers=resume) as response:
             assert [event_id for event_id, _ in _Events(response).next(2)] == [ids[1], live_id]
-        # Heartbeats keep an idle stream alive.
+        # Heartbeats keep an idle stream alive; logging out ends it.
         with http.stream("GET", "/api/notifications/stream") as response:
             idle = _Events(response)
             assert idle.next(0) == []
             assert idle.comments == [": heartbeat"]
+            assert (
+                httpx.post(f"{base}/api/auth/logout", headers={"Authorization": f"Bearer {solo_token}"}).status_code
+                == 204
+            )
+            with http.stream(
+                "GET", "/api/notifications/stream", headers={"Authorization": f"Bearer {solo_token}"}
+            ) as gone:
+                assert gone.status_code == 401
+            assert http.post("/api/auth/logout").status_code == 204
+            assert set(idle.lines) <= {": heartbeat", ""}  # then the stream ends
+        bearer = {"Authorization": f"Bearer {api.sign_in(http, seeker)}"}
+        http.headers.update(bearer)
         anonymous = httpx.get(f"{base}/api/notifications/stream", timeout=10)
         assert anonymous.status_code == 401
 

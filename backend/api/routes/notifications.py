@@ -17,11 +17,12 @@ from backend.api.deps import EngineDep, SettingsDep
 from backend.api.errors import BadRequestError
 from backend.api.pagination import decode_cursor, encode_cursor
 from backend.api.responses import RATE_LIMITED, UNAUTHORIZED, errors
-from backend.api.security import CurrentAddressDep, SignedInDep, WriteRateLimit
+from backend.api.security import CurrentAddressDep, SessionTokenDep, SignedInDep, WriteRateLimit
 from backend.models import Notification
 from backend.schemas.common import Page, PageLimit
 from backend.schemas.notifications import MarkReadIn, MarkReadOut, NotificationOut
 from backend.services import notifications
+from backend.services.auth import resolve_session
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 
@@ -73,8 +74,11 @@ def _sse(row: Notification) -> str:
     return f"id: {row.id}\nevent: notification\ndata: {data}\n\n"
 
 
-def _fetch(engine: Engine, address: str, after_id: int) -> list[str]:
+def _fetch(engine: Engine, token: str, address: str, after_id: int) -> list[str] | None:
+    """The next events, or None once the session is gone (logout, expiry)."""
     with Session(engine) as session:
+        if resolve_session(session, token) is None:
+            return None
         return [_sse(row) for row in notifications.notifications_after(session, address, after_id, _BATCH)]
 
 
@@ -84,14 +88,24 @@ def _latest(engine: Engine, address: str) -> int:
 
 
 async def _stream(
-    request: Request, engine: Engine, address: str, *, after_id: int, ends_at: float, poll_s: float, heartbeat_s: float
+    request: Request,
+    engine: Engine,
+    token: str,
+    address: str,
+    *,
+    after_id: int,
+    ends_at: float,
+    poll_s: float,
+    heartbeat_s: float,
 ) -> AsyncIterator[str]:
     stopping: asyncio.Event = request.app.state.stopping
     yield f"retry: {int(poll_s * 1000) + 1000}\n\n"
     last_sent = time.monotonic()
     while not stopping.is_set() and time.monotonic() < ends_at and not await request.is_disconnected():
         # The indexer is another process: poll the database; ids are visible in increasing order.
-        events = await run_in_threadpool(_fetch, engine, address, after_id)
+        events = await run_in_threadpool(_fetch, engine, token, address, after_id)
+        if events is None:
+            break
         for event in events:
             yield event
         if events:
@@ -123,13 +137,14 @@ async def stream(
     request: Request,
     *,
     signed_in: SignedInDep,
+    token: SessionTokenDep,
     engine: EngineDep,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after: Annotated[int | None, Query(ge=0, description="Start after this id (when no Last-Event-ID).")] = None,
 ) -> StreamingResponse:
     """Sends the notifications after `Last-Event-ID` (or `after`; by default only new ones), then
-    each new one as it is stored, with heartbeat comments. It ends when the session expires,
+    each new one as it is stored, with heartbeat comments. It ends when the session expires or is logged out,
     after `notifications_stream_max_s`, or on shutdown; EventSource then resumes by itself."""
     if last_event_id is not None:
         if not last_event_id.isdigit():
@@ -140,9 +155,11 @@ async def stream(
     else:
         after_id = await run_in_threadpool(_latest, engine, signed_in.address)
     ends_at = time.monotonic() + min(settings.notifications_stream_max_s, signed_in.expires_at - time.time())
+    assert token is not None  # signed_in resolved it
     body = _stream(
         request,
         engine,
+        token,
         signed_in.address,
         after_id=after_id,
         ends_at=ends_at,
