@@ -7,5 +7,34 @@ is imported here, so that `Base.metadata` (which Alembic compares) knows all tab
 
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+from backend.models.challenges import (
+    Challenge,
+    ChallengeAcceptance,
+    ChallengeAward,
+    ChallengeContribution,
+    ChallengeEventLink,
+    ChallengeRefusal,
+    ChallengeSubmission,
+    ChallengeTeam,
+    ChallengeTeamPayout,
+)
 
-__all__ = ["ADDRESS_LENGTH", "HASH_LENGTH", "Base", "BigId", "ChainEvent", "IndexedBlock", "IndexerCursor"]
+__all__ = [
+    "ADDRESS_LENGTH",
+    "HASH_LENGTH",
+    "Base",
+    "BigId",
+    "ChainEvent",
+    "IndexedBlock",
+    "IndexerCursor",
+    # challenges
+    "Challenge",
+    "ChallengeAcceptance",
+    "ChallengeAward",
+    "ChallengeContribution",
+    "ChallengeEventLink",
+    "ChallengeRefusal",
+    "ChallengeSubmission",
+    "ChallengeTeam",
+    "ChallengeTeamPayout",
+]

@@ -13,7 +13,7 @@ highest one the chain still has, deletes everything above it and indexes again f
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
@@ -276,6 +276,9 @@ class Indexer:
             if header is None or header.hash != event.block_hash:
                 raise _ChainMovedError
         fetched.blocks = {number: header for number, header in headers.items() if header is not None}
+        fetched.events = [
+            replace(event, block_timestamp=fetched.blocks[event.block_number].timestamp) for event in fetched.events
+        ]
         return fetched
 
     def _move_cursor(self, session: Session, chain_id: int, expected: int, new: int) -> None:
@@ -312,6 +315,7 @@ class Indexer:
                         "number": h.number,
                         "hash": h.hash,
                         "parent_hash": h.parent_hash,
+                        "timestamp": h.timestamp,
                     }
                     for h in fetched.blocks.values()
                 ],

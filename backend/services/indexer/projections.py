@@ -32,6 +32,9 @@ class Projection:
         return self.handlers.get(f"{contract_name}.{event_name}") or self.handlers.get(event_name)
 
 
+# Imported here, not at the top: the domain projections are built from the classes above.
+from backend.services.challenges.projection import PROJECTION as CHALLENGES  # noqa: E402
+
 # The projections `python -m backend.services.indexer` runs, in order. Domain modules add
-# theirs here (e.g. `challenges.PROJECTION`) when they exist.
-PROJECTIONS: tuple[Projection, ...] = ()
+# theirs here when they exist.
+PROJECTIONS: tuple[Projection, ...] = (CHALLENGES,)
