@@ -25,9 +25,6 @@ __all__ = [
     "Base",
     "BigId",
     "ChainEvent",
-    "IndexedBlock",
-    "IndexerCursor",
-    # challenges
     "Challenge",
     "ChallengeAcceptance",
     "ChallengeAward",
@@ -37,4 +34,6 @@ __all__ = [
     "ChallengeSubmission",
     "ChallengeTeam",
     "ChallengeTeamPayout",
+    "IndexedBlock",
+    "IndexerCursor",
 ]

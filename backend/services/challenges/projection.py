@@ -589,4 +589,4 @@ def _decoded(row: ChainEvent, timestamp: int | None) -> DecodedEvent:
     )
 
 
-PROJECTION = Projection("challenges", handlers=HANDLERS, on_rewind=rewind)
+PROJECTION: Projection = Projection("challenges", handlers=HANDLERS, on_rewind=rewind)
