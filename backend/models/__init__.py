@@ -18,6 +18,7 @@ from backend.models.challenges import (
     ChallengeTeam,
     ChallengeTeamPayout,
 )
+from backend.models.documents import IpfsDocument
 
 __all__ = [
     "ADDRESS_LENGTH",
@@ -36,4 +37,5 @@ __all__ = [
     "ChallengeTeamPayout",
     "IndexedBlock",
     "IndexerCursor",
+    "IpfsDocument",
 ]

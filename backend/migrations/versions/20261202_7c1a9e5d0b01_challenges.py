@@ -2,7 +2,7 @@
 full-text search (FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL); block times.
 
 Revision ID: 7c1a9e5d0b01
-Revises: 531879ec12da
+Revises: 7c1a9e5d0b00
 Create Date: 2026-12-02 00:30:48.266037
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c1a9e5d0b01"
-down_revision: str | None = "531879ec12da"
+down_revision: str | None = "7c1a9e5d0b00"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
