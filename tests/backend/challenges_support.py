@@ -151,7 +151,7 @@ def snapshot_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     name their challenge by its on-chain id; links by their event's position in the chain."""
     tables: dict[str, list[dict[str, Any]]] = {}
     with Session(engine) as session:
-        on_chain_id = dict(session.execute(select(Challenge.id, Challenge.challenge_id)))
+        on_chain_id: dict[int, int] = dict(session.execute(select(Challenge.id, Challenge.challenge_id)).all())  # type: ignore[arg-type]
         challenges = session.scalars(select(Challenge).order_by(Challenge.challenge_id)).all()
         tables["challenges"] = [_row(challenge, on_chain_id) for challenge in challenges]
         for model in CHILD_TABLES:
