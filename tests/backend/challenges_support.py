@@ -11,6 +11,7 @@ from multiformats import CID
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from web3 import Web3
+from web3.logs import DISCARD
 
 from backend.core.config import get_settings
 from backend.main import create_app
@@ -113,7 +114,7 @@ class ChallengeChain:
         if token != ETH and sum(slots):
             self.send(self.escrows.token.functions.approve(self.escrow.address, sum(slots)), sender)
         receipt = self.send(self.escrow.functions.createChallenge(terms), sender, value)
-        (created,) = self.escrow.events.ChallengeCreated().process_receipt(receipt)
+        (created,) = self.escrow.events.ChallengeCreated().process_receipt(receipt, errors=DISCARD)
         return int(created["args"]["challengeId"])
 
     def create_with_metadata(self, ipfs: IpfsClient, metadata: ChallengeMetadata, **terms: Any) -> tuple[int, CID]:
