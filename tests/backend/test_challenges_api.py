@@ -105,7 +105,9 @@ def test_the_list_is_searched_filtered_sorted_and_paged(
                 break
         assert seen == _ids(client, sort=sort)
     first_page = client.get("/api/challenges", params={"sort": "prize", "limit": 2}).json()
-    assert client.get("/api/challenges", params={"sort": "newest", "cursor": first_page["next_cursor"]}).status_code == 400
+    assert (
+        client.get("/api/challenges", params={"sort": "newest", "cursor": first_page["next_cursor"]}).status_code == 400
+    )
 
 
 def test_metadata_that_does_not_match_the_chain_is_flagged_and_never_shown(
