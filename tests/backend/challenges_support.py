@@ -94,6 +94,8 @@ class ChallengeChain:
         metadata_hash: bytes = ZERO32,
         submission_period: int = 7 * DAY,
         token: str = ETH,
+        arbiter: str = ETH,
+        prior_art_commitment: bytes = ZERO32,
     ) -> int:
         submission_deadline = self.now() + submission_period
         terms = (
@@ -106,9 +108,9 @@ class ChallengeChain:
             metadata_cid,
             metadata_hash,
             PUBLIC_KEY,
-            ETH,
+            arbiter,
             0,
-            ZERO32,
+            prior_art_commitment,
         )
         value = sum(slots) if token == ETH else 0
         if token != ETH and sum(slots):
