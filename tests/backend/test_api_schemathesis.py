@@ -102,7 +102,9 @@ def _never_ending_paths(document: dict[str, Any]) -> list[str]:
     ]
 
 
-def test_every_documented_operation_conforms_to_the_openapi_document(served_backend: LocalBackend) -> None:
+def test_every_documented_operation_conforms_to_the_openapi_document(
+    served_backend: LocalBackend, tmp_path: Path
+) -> None:
     assert SCHEMATHESIS.exists(), f"{SCHEMATHESIS} is missing: run `make setup`"
     document = httpx.get(f"{served_backend.url}/openapi.json").json()
     excluded = [argument for path in _never_ending_paths(document) for argument in ("--exclude-path", path)]
@@ -119,7 +121,8 @@ def test_every_documented_operation_conforms_to_the_openapi_document(served_back
         *excluded,
     ]  # fmt: skip
     started = time.monotonic()
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+    # In tmp_path: schemathesis leaves a .schemathesis/ folder in its working directory.
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"schemathesis found failures ({time.monotonic() - started:.0f} s):\n{output}"
     # A run that tested nothing would pass too: make sure the operations were exercised.
