@@ -203,10 +203,12 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
 
     /// @notice The periphery contract holding teams and their payout splits.
     ChallengeTeams public immutable teams;
-    // gas: the challenge counter and the ETH liabilities share one slot, which an ETH
-    // challenge's creation writes once (ETH in existence is far below 2^128).
+    // gas: the challenge counter, the ETH liabilities and the reentrancy lock share one slot,
+    // which an ETH challenge's creation and an ETH withdrawal write anyway, so the lock costs
+    // them ~0.6k instead of ~2.3k for a lock in its own slot (ETH in existence is far below 2^128).
     uint128 private _ethOwed;
-    uint112 private _challengeCount;
+    uint104 private _challengeCount;
+    uint8 private _reentrancyStatus; // NOT_ENTERED or ENTERED
     uint16 private _agreementCount;
     // gas: agreements used by many challenges (typically the platform's standard terms) are
     // registered once with `registerAgreement`, so that each challenge under them stores a
@@ -1124,6 +1126,19 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             _credit(token, members[i], shares[i]);
             emit TeamPayoutCredited(teamId, members[i], shares[i]);
         }
+    }
+
+    function _initReentrancyGuard() internal override {
+        _reentrancyStatus = uint8(NOT_ENTERED);
+    }
+
+    function _enterNonReentrant() internal override {
+        if (_reentrancyStatus == ENTERED) revert ReentrancyGuardReentrantCall();
+        _reentrancyStatus = uint8(ENTERED);
+    }
+
+    function _exitNonReentrant() internal override {
+        _reentrancyStatus = uint8(NOT_ENTERED);
     }
 
     function _beforeWithdraw(address token, uint256 amount) internal override {
