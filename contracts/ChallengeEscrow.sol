@@ -510,7 +510,10 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     function acceptTerms(uint256 challengeId, bytes32 agreementHash) external {
         Record storage c = _openChallenge(challengeId);
         if (block.timestamp > c.submissionDeadline) revert DeadlinePassed(challengeId, c.submissionDeadline);
-        bytes32 expected = _agreementOf(c);
+        // gas: slot 2 first: a challenge's own agreement (the usual case) costs one cold read,
+        // not two (slot 1's registry index, then slot 2); a registered one costs one more.
+        bytes32 expected = c.agreementHash;
+        if (expected == bytes32(0)) expected = _agreementOf(c);
         if (agreementHash != expected) revert AgreementMismatch(challengeId, expected, agreementHash);
         Entry storage e = _entries[challengeId][msg.sender];
         if (e.status != EntryStatus.None) revert AlreadyAccepted(challengeId, msg.sender);
