@@ -109,7 +109,7 @@ def main() -> None:
     }
     file = record_results("gas", "challenge", results)
 
-    print(f"\n{'operation':<28}{'ChallengeEscrow':>16}   {'StandardBounties':<30}")
+    print(f"\n{'operation':<38}{'ChallengeEscrow':>16}   {'StandardBounties':<30}")
     for name, gas in results.items():
         theirs = STANDARD_BOUNTIES.get(name)
         reference = f"{theirs[0]} {theirs[1]:,}" if theirs else ""
