@@ -11,20 +11,16 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
-
-UINT256_DIGITS = 78
+from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId, Uint256
 
 # Full-text search objects the migration creates per dialect (FTS5 table and its shadow tables
 # on SQLite, a generated tsvector column and its GIN index on PostgreSQL); no model describes them.
@@ -36,24 +32,6 @@ def include_in_autogenerate(_object: Any, name: str | None, type_: str, reflecte
     if not reflected or name is None:
         return True
     return (type_, name) not in _SEARCH_OBJECTS and not (type_ == "table" and name.startswith("challenges_fts_"))
-
-
-class Uint256(TypeDecorator[int]):
-    """A uint256 stored exactly as 78 zero-padded decimal digits: SQLite has no exact 256-bit
-    numbers, and padded strings compare (and sort, and paginate) in numeric order everywhere."""
-
-    impl = String(UINT256_DIGITS)
-    cache_ok = True
-
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        if not 0 <= value < 2**256:
-            raise ValueError(f"{value} is not a uint256")
-        return str(value).zfill(UINT256_DIGITS)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> int | None:
-        return None if value is None else int(value)
 
 
 class Challenge(Base):
