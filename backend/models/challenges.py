@@ -43,6 +43,19 @@ class Challenge(Base):
         Index("ix_challenges_submission_deadline", "submission_deadline"),
         Index("ix_challenges_funded", "funded"),
         Index("ix_challenges_seeker", "seeker"),
+        # Covers the profile's per-seeker totals: no row lookups for a seeker of thousands of challenges.
+        Index(
+            "ix_challenges_seeker_totals",
+            "seeker",
+            "token",
+            "state",
+            "funded",
+            "awarded",
+            "share_pool",
+            "settled_by",
+            "closed_at",
+            "evaluation_deadline",
+        ),
         Index("ix_challenges_metadata_status", "metadata_status", "metadata_retry_at"),
     )
 
@@ -121,7 +134,7 @@ class ChallengeAcceptance(Base, _ChallengeChild):
     """A solver accepted the challenge's agreement."""
 
     __tablename__ = "challenge_acceptances"
-    __table_args__ = (UniqueConstraint("challenge_pk", "solver"),)
+    __table_args__ = (UniqueConstraint("challenge_pk", "solver"), Index("ix_challenge_acceptances_solver", "solver"))
 
     challenge_pk: Mapped[int] = _challenge_fk()
     solver: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -135,7 +148,7 @@ class ChallengeSubmission(Base, _ChallengeChild):
     """An entrant's committed (encrypted) submission: only its CID and where it stands."""
 
     __tablename__ = "challenge_submissions"
-    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"),)
+    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"), Index("ix_challenge_submissions_entrant", "entrant"))
 
     challenge_pk: Mapped[int] = _challenge_fk()
     entrant: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -155,6 +168,7 @@ class ChallengeAward(Base, _ChallengeChild):
     """An AwardGranted: `amount` from `slot` to `entrant`, by the seeker or the arbiter."""
 
     __tablename__ = "challenge_awards"
+    __table_args__ = (Index("ix_challenge_awards_entrant", "entrant"),)
 
     challenge_pk: Mapped[int] = _challenge_fk()
     entrant: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -172,7 +186,7 @@ class ChallengeRefusal(Base, _ChallengeChild):
     """The seeker's refusal of a submission, its dispute and how it was resolved."""
 
     __tablename__ = "challenge_refusals"
-    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"),)
+    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"), Index("ix_challenge_refusals_entrant", "entrant"))
 
     challenge_pk: Mapped[int] = _challenge_fk()
     entrant: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -218,6 +232,7 @@ class ChallengeTeamPayout(Base, _ChallengeChild):
     """A TeamPayoutCredited: a member's part of a payout to its team."""
 
     __tablename__ = "challenge_team_payouts"
+    __table_args__ = (Index("ix_challenge_team_payouts_member", "member"),)
 
     challenge_pk: Mapped[int] = _challenge_fk()
     team_id: Mapped[int] = mapped_column(BigInteger)

@@ -123,6 +123,7 @@ class MicrotaskReview(Base):
     """The requester's signed review of a result: approval (with an optional bonus) or rejection."""
 
     __tablename__ = "microtask_reviews"
+    __table_args__ = (Index("ix_microtask_reviews_batch_pk", "batch_pk"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("microtask_results.id", ondelete="CASCADE"), unique=True)
