@@ -11,6 +11,7 @@ from backend.api.routes import auth, challenges, health, microtasks, notificatio
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.services.database import migrate
+from backend.services.profiles import ProfileCache
 
 
 @asynccontextmanager
@@ -31,6 +32,7 @@ def create_app() -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.profile_cache = ProfileCache(get_settings().profile_cache_ttl_s)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(challenges.router)

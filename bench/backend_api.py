@@ -30,6 +30,7 @@ from web3.types import Wei
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.models import Base, ChainEvent
+from backend.services.challenges.metadata import resolve_pending_metadata
 from backend.services.database import migrate
 from backend.services.deployments import load_deployments
 from backend.services.indexer import PROJECTIONS, Indexer, IndexerConfig, contracts_from_deployments
@@ -178,6 +179,17 @@ def _index(w3: Web3, engine: Engine, deployments_file: Path) -> dict[str, Any]:
         if stats.caught_up:
             break
     seconds = time.perf_counter() - started
+    # The indexer process joins metadata after each run; here once, until nothing is pending,
+    # so listings carry titles and search has text (64 documents, kept locally after one fetch).
+    joined = time.perf_counter()
+    verified = 0
+    with IpfsClient.from_settings(get_settings()) as ipfs:
+        while True:
+            resolved = resolve_pending_metadata(engine, ipfs, batch=500)
+            verified += resolved.verified
+            if resolved.verified + resolved.mismatched + resolved.unavailable == 0:
+                break
+    join_seconds = time.perf_counter() - joined
     with engine.connect() as connection:
         created = connection.execute(
             select(func.count()).select_from(ChainEvent).where(ChainEvent.event_name == "ChallengeCreated")
@@ -188,6 +200,8 @@ def _index(w3: Web3, engine: Engine, deployments_file: Path) -> dict[str, Any]:
         indexed = None if table is None else connection.execute(select(func.count()).select_from(table)).scalar_one()
     return {
         "indexing_s": round(seconds, 2),
+        "metadata_join_s": round(join_seconds, 2),
+        "metadata_verified": verified,
         "indexed_events": events,
         "challenge_created_events": created,
         "challenges_indexed": indexed,

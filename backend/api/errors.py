@@ -7,7 +7,7 @@ Services raise these (or domain errors the routes translate); the handler instal
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from backend.errors import CrowdbountyError
+from backend.errors import ConfigurationError, CrowdbountyError
 
 
 class ApiError(CrowdbountyError):
@@ -50,5 +50,11 @@ async def _api_error_response(_request: Request, error: Exception) -> JSONRespon
     return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
 
 
+async def _configuration_error_response(_request: Request, error: Exception) -> JSONResponse:
+    # The backend is up but not set up (no deployments file yet, say): the request may work later.
+    return JSONResponse({"detail": str(error)}, status_code=503)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error_response)
+    app.add_exception_handler(ConfigurationError, _configuration_error_response)

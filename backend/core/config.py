@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # A stream ends after this long; EventSource reconnects with Last-Event-ID, so nothing is lost.
     notifications_stream_max_s: float = Field(default=600.0, gt=0)
 
+    # Profiles (aggregates of an address's whole history) are computed at most once per this
+    # many seconds per address and process; 0 computes every request.
+    profile_cache_ttl_s: float = Field(default=2.0, ge=0)
+
     # Project rooms: confidential challenge documents, stored in the database.
     room_max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 

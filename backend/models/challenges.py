@@ -57,6 +57,11 @@ class Challenge(Base):
             "evaluation_deadline",
         ),
         Index("ix_challenges_metadata_status", "metadata_status", "metadata_retry_at"),
+        # The list's keyset orders ("newest" and "deadline"), alone and under a status filter,
+        # so a page reads its rows in index order instead of sorting the whole table.
+        Index("ix_challenges_newest", "challenge_id", "id"),
+        Index("ix_challenges_state_newest", "state", "challenge_id", "id"),
+        Index("ix_challenges_state_deadline", "state", "submission_deadline", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

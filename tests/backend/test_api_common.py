@@ -1,10 +1,16 @@
 """The shared API input types and page cursors: what they accept, normalize and refuse."""
 
+from pathlib import Path
+
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Engine
 
 from backend.api.errors import BadRequestError
 from backend.api.pagination import decode_cursor, encode_cursor
+from backend.core.config import get_settings
+from backend.main import create_app
 from backend.schemas.common import EthAddress, Hex32, TokenAmount
 
 CHECKSUMMED = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
@@ -46,3 +52,18 @@ def test_a_cursor_round_trips_and_a_foreign_one_is_a_400() -> None:
         decode_cursor(cursor, [int, int])
     with pytest.raises(BadRequestError, match="not a cursor this API issued"):
         decode_cursor("%%%", [int])
+
+
+def test_a_backend_without_deployments_answers_503_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CROWDBOUNTY_DATABASE_URL", database_url)
+    monkeypatch.setenv("CROWDBOUNTY_DEPLOYMENTS_FILE", str(tmp_path / "missing.json"))
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            response = client.get("/api/batches")
+    finally:
+        get_settings.cache_clear()
+    assert response.status_code == 503
+    assert "run `make up`" in response.json()["detail"]

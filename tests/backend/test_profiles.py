@@ -6,8 +6,11 @@ from typing import Any
 
 from challenges_support import CONDITIONAL, DAY, ChallengeChain
 from microtask_support import ADDRESSES, BONUS_POOL, REQUESTER, REWARD, TASK_COUNT, WORKER1, WORKER3, Market
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from web3 import Web3
 
+from backend.services.profiles import ProfileCache, get_profile
 from backend.services.storage.cid import bytes_cid
 
 ETHER = 10**18
@@ -163,3 +166,16 @@ def test_an_address_without_history_has_zeros_and_a_malformed_one_is_refused(mar
         response = market.client.get(f"/api/profiles/{malformed}")
         assert response.status_code == 422, malformed
         assert response.json()["detail"][0]["loc"] == ["path", "address"]
+
+
+def test_profiles_are_computed_once_per_period_and_the_cache_is_bounded(engine: Engine) -> None:
+    first, second, third = (f"0x{digit * 40}" for digit in "123")
+    with Session(engine) as session:
+        cached = ProfileCache(ttl_s=3600, max_entries=2)
+        assert cached.get(session, first) is cached.get(session, first)  # one computation
+        cached.get(session, second)
+        cached.get(session, third)  # the least recently computed (first) is dropped
+        assert list(cached._entries) == [second, third]
+        uncached = ProfileCache(ttl_s=0)
+        assert uncached.get(session, first) is not uncached.get(session, first)
+        assert uncached.get(session, first) == get_profile(session, first)

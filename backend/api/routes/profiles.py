@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from sqlalchemy.orm import Session
 
 from backend.api.deps import EngineDep
@@ -21,12 +21,13 @@ router = APIRouter(prefix="/api", tags=["profiles"])
     responses=errors(s422="Not an Ethereum address (0x and 40 hex digits, a valid checksum if mixed case)."),
 )
 def get_profile(
-    engine: EngineDep, address: Annotated[EthAddress, Path(description="Any address, in any case")]
+    request: Request, engine: EngineDep, address: Annotated[EthAddress, Path(description="Any address, in any case")]
 ) -> ProfileOut:
     """What the address did as a seeker and a solver of challenges, and as a requester and a
     worker of micro-tasks: counts, amounts per token, on-time evaluation, paid and approval
     ratios, refusals, disputes. Computed from the indexed chain history (and the off-chain
     micro-task reviews and vouchers the backend holds); an address without history gets zeros,
-    never a 404."""
+    never a 404. At most `profile_cache_ttl_s` (2 s) old."""
+    cache: profiles.ProfileCache = request.app.state.profile_cache
     with Session(engine) as session:
-        return profiles.get_profile(session, address)
+        return cache.get(session, address)

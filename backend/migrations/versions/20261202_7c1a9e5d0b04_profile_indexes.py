@@ -3,7 +3,7 @@ batch's reviews, so every profile query starts from an index.
 
 Revision ID: 7c1a9e5d0b04
 Revises: 7c1a9e5d0b01
-Create Date: 2026-12-03 00:00:00.000000
+Create Date: 2026-12-02 01:20:00.000000
 """
 
 from collections.abc import Sequence
