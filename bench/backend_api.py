@@ -10,6 +10,8 @@ its queue by slowing the generator down (no coordinated omission).
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -36,7 +38,7 @@ from backend.services.deployments import load_deployments
 from backend.services.indexer import PROJECTIONS, Indexer, IndexerConfig, contracts_from_deployments
 from backend.services.storage.ipfs import IpfsClient
 from backend.services.storage.metadata import ChallengeMetadata, metadata_hash, publish_metadata
-from devstack.contracts import Platform, deploy, deploy_platform
+from devstack.contracts import Platform, attach, deploy, deploy_platform, load_artifact
 from devstack.results import record_results
 from devstack.services import LocalBackend, LocalChain, LocalIpfsNode, LocalPostgres
 
@@ -137,6 +139,28 @@ def _seed(w3: Web3, platform: Platform, cids: list[bytes], hashes: list[bytes], 
     cancelled = _cancel(w3, batcher, escrow, first=direct + 1, last=total)
     seekers = [str(address) for address in (batcher.address, *accounts)]
     return Seeded(total, cancelled, time.perf_counter() - started, seekers)
+
+
+SEEDED_FILE = "seeded.json"
+
+
+def _code_identity() -> dict[str, str]:
+    """What the seeded chain depends on: the bytecode of the contracts it ran."""
+    return {name: str(load_artifact(name)["bytecodeSha1"]) for name in ("ChallengeEscrow", "ChallengeBatcher")}
+
+
+def _reuse_seeded(w3: Web3, root: Path, challenges: int) -> Seeded | None:
+    """The challenges a previous run seeded on this chain, if it holds exactly what this run
+    would create with the same contracts; None means seed afresh."""
+    marker = root / SEEDED_FILE
+    if not marker.exists() or not (root / "deployments.json").exists():
+        return None
+    recorded = json.loads(marker.read_text())
+    if recorded.pop("code", None) != _code_identity() or recorded.get("challenges") != challenges:
+        return None
+    address = load_deployments(root / "deployments.json").contract("ChallengeEscrow").address
+    on_chain = attach(w3, "ChallengeEscrow", address).functions.challengeCount().call()
+    return Seeded(**recorded) if on_chain == challenges else None
 
 
 def _cancel(w3: Web3, batcher: Contract, escrow: Contract, first: int, last: int) -> int:
@@ -445,18 +469,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--app", default="backend.main:app", help="the ASGI app uvicorn serves")
     parser.add_argument("--no-postgresql", action="store_true", help="measure on SQLite only")
     parser.add_argument("--no-record", action="store_true", help="print, but do not write bench/results")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the chain and IPFS repo here and reuse them next time (same contracts and challenge count), "
+        "so a rerun skips the seeding; a temporary folder when unset",
+    )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="crowdbounty-bench-api-", dir="/tmp") as folder:
-        root = Path(folder)
+    with contextlib.ExitStack() as cleanup:
+        if args.workdir is None:
+            root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="crowdbounty-bench-api-", dir="/tmp")))
+        else:
+            root = args.workdir.resolve()
+            root.mkdir(parents=True, exist_ok=True)
         with LocalChain(root / "chain-root") as chain, LocalIpfsNode(root / "ipfs-root") as ipfs:
             w3 = Web3(HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 120}, exception_retry_configuration=None))
             w3.eth.default_account = w3.eth.accounts[0]
             stack = Stack(root, chain, ipfs, root / "deployments.json")
-            platform = deploy_platform(w3)
-            platform.write_deployments(w3, stack.deployments_file)
-            now = int(w3.eth.get_block("latest")["timestamp"])
-            cids, hashes = _metadata_documents(IpfsClient(ipfs.api_url), now)
-            seeded = _seed(w3, platform, cids, hashes, args.challenges)
+            seeded = _reuse_seeded(w3, root, args.challenges)
+            if seeded is None:
+                for stale in (root / "backend.db", root / SEEDED_FILE):
+                    stale.unlink(missing_ok=True)
+                platform = deploy_platform(w3)
+                platform.write_deployments(w3, stack.deployments_file)
+                now = int(w3.eth.get_block("latest")["timestamp"])
+                cids, hashes = _metadata_documents(IpfsClient(ipfs.api_url), now)
+                seeded = _seed(w3, platform, cids, hashes, args.challenges)
+                (root / SEEDED_FILE).write_text(json.dumps({**dataclasses.asdict(seeded), "code": _code_identity()}))
+            else:
+                print(f"reusing the {seeded.challenges} challenges seeded in {root} ({seeded.seconds:.0f} s then)")
             results: dict[str, Any] = {
                 "cpus": os.cpu_count(),
                 "rate_per_s": args.rate,
