@@ -1,0 +1,53 @@
+"""Every call the client makes to the backend, in one module: the backend's API is young,
+so what it expects and returns is adapted here and nowhere else."""
+
+from typing import Any, Self
+
+import httpx
+
+from client.context import AppContext
+from client.errors import RefusedError, UnavailableError
+
+
+class BackendClient:
+    """The backend's HTTP API (`/api/...`) at `base_url`."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=f"{self.base_url}/api", timeout=timeout_s)
+
+    @classmethod
+    def from_context(cls, context: AppContext) -> Self:
+        return cls(context.client_settings.backend_url, context.client_settings.backend_timeout_s)
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as error:
+            raise UnavailableError(
+                f"the backend at {self.base_url} does not answer ({type(error).__name__})",
+                "start it with `make up` or set CROWDBOUNTY_BACKEND_URL",
+            ) from error
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            if response.status_code >= 500:
+                raise UnavailableError(f"the backend failed on {method} {path}: {detail}", "try again later")
+            raise RefusedError(f"the backend refused {method} {path} ({response.status_code}): {detail}")
+        return response.json()
+
+    def _items(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """Every item of a cursor-paginated list."""
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            page = self._request("GET", path, params={**params, **({"cursor": cursor} if cursor else {})})
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
+    def challenges(self) -> list[dict[str, Any]]:
+        return self._items("/challenges")

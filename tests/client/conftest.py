@@ -1,0 +1,155 @@
+"""Fixtures of the CLI tests: the platform deployed on the session's Ganache, a deployments
+file describing it, the session's IPFS node, and `bounty` run in-process (Typer's CliRunner)."""
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+
+from client.cli import app
+from client.wallets import dev_account
+from devstack.services import LocalChain, LocalIpfsNode
+from devstack.settings import PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "build" / "contracts"
+
+
+def _artifact(name: str) -> dict[str, Any]:
+    if not (ARTIFACTS / "IndexerProbe.json").exists():
+        brownie = Path(sys.executable).with_name("brownie")
+        subprocess.run([str(brownie), "compile"], cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=300)
+    artifact: dict[str, Any] = json.loads((ARTIFACTS / f"{name}.json").read_text())
+    return artifact
+
+
+def _deploy(w3: Web3, name: str) -> tuple[Contract, int]:
+    artifact = _artifact(name)
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor().transact())
+    return w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"]), int(receipt["blockNumber"])
+
+
+@dataclass
+class Platform:
+    w3: Web3
+    challenge: Contract
+    teams: Contract
+    microtask: Contract
+    token: Contract
+    deployments_file: Path
+
+    def time_travel(self, seconds: int) -> None:
+        """Move the chain's clock forward (deadlines) and mine a block."""
+        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
+        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def balance(self, index: int) -> int:
+        return int(self.w3.eth.get_balance(dev_account(index).address))
+
+
+@pytest.fixture
+def platform(running_chain: LocalChain, tmp_path: Path) -> Platform:
+    """Both escrows (and the teams registry) deployed afresh, a TestToken minted to the dev
+    accounts, and a deployments file like the one `make up` writes."""
+    w3 = Web3(HTTPProvider(running_chain.rpc_url, request_kwargs={"timeout": 10}, exception_retry_configuration=None))
+    w3.eth.default_account = w3.eth.accounts[0]
+    challenge, block = _deploy(w3, "ChallengeEscrow")
+    microtask, _ = _deploy(w3, "MicrotaskEscrow")
+    teams = w3.eth.contract(address=challenge.functions.teams().call(), abi=_artifact("ChallengeTeams")["abi"])
+    token, _ = _deploy(w3, "TestToken")
+    for account in w3.eth.accounts[:6]:
+        w3.eth.wait_for_transaction_receipt(token.functions.mint(account, 10**24).transact())
+    contracts = {
+        name: {"address": c.address, "block": block, "tx": "", "bytecode_sha1": "", "abi": c.abi}
+        for name, c in (("ChallengeEscrow", challenge), ("ChallengeTeams", teams), ("MicrotaskEscrow", microtask))
+    }
+    file = tmp_path / "deployments.json"
+    file.write_text(
+        json.dumps(
+            {
+                "chain_id": w3.eth.chain_id,
+                "genesis_hash": w3.eth.get_block(0)["hash"].to_0x_hex(),
+                "contracts": contracts,
+            }
+        )
+    )
+    return Platform(w3, challenge, teams, microtask, token, file)
+
+
+@dataclass
+class Bounty:
+    """`bounty` with the test's settings; `ok(...)` asserts success, `fails(...)` a clean error."""
+
+    runner: CliRunner
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    def ok(self, *args: str, input: str | None = None) -> Result:
+        result = self(*args, input=input)
+        assert result.exit_code == 0, (
+            f"bounty {' '.join(args)} failed ({result.exit_code}): {result.stderr}{result.stdout}"
+        )
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json").stdout)
+
+    def fails(self, *args: str, code: int, says: str, input: str | None = None) -> Result:
+        """The command fails with exit code `code` and one error line containing `says`."""
+        result = self(*args, input=input)
+        assert result.exit_code == code, f"exit {result.exit_code}, expected {code}: {result.stderr}{result.stdout}"
+        lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1, result.stderr
+        assert says in lines[0], lines[0]
+        return result
+
+
+@pytest.fixture
+def bounty(
+    platform: Platform,
+    running_ipfs_node: LocalIpfsNode,
+    running_chain: LocalChain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Bounty]:
+    monkeypatch.setenv("CROWDBOUNTY_RPC_URL", running_chain.rpc_url)
+    monkeypatch.setenv("CROWDBOUNTY_IPFS_API_URL", running_ipfs_node.api_url)
+    monkeypatch.setenv("CROWDBOUNTY_DEPLOYMENTS_FILE", str(platform.deployments_file))
+    monkeypatch.setenv("CROWDBOUNTY_WALLET_DIR", str(tmp_path / "wallets"))
+    monkeypatch.setenv("CROWDBOUNTY_UPLOAD_QUEUE_DIR", str(tmp_path / "upload-queue"))
+    monkeypatch.setenv("CROWDBOUNTY_BACKEND_URL", "http://127.0.0.1:9")  # nothing listens: backend calls fail clearly
+    monkeypatch.delenv("CROWDBOUNTY_ACCOUNT", raising=False)
+    monkeypatch.delenv("CROWDBOUNTY_WALLET_PASSWORD", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # Rich wraps at the terminal width; keep error lines whole
+    yield Bounty(CliRunner())
+
+
+def write_challenge(folder: Path, **fields: Any) -> Path:
+    """A challenge file (Markdown with YAML front matter) and its agreement, in `folder`."""
+    (folder / "agreement.md").write_text("# Agreement\n\nThe winner assigns the IP to the seeker.\n")
+    front = {
+        "title": "Cheaper water filters",
+        "kind": "ideation",
+        "prizes": ["1.0"],
+        "submission_deadline": "+7d",
+        "evaluation_deadline": "+14d",
+        "agreement": "agreement.md",
+        "tags": ["water"],
+        **fields,
+    }
+    lines = [f"{key}: {json.dumps(value)}" for key, value in front.items()]
+    path = folder / "challenge.md"
+    path.write_text("---\n" + "\n".join(lines) + "\n---\nFind a filter that costs under $1.\n")
+    return path
