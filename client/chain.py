@@ -48,6 +48,7 @@ _DEADLINE_FIXES = {
     "WindowClosed": "the window closed; nothing can be done in this phase any more",
     "WindowOpen": "wait until the window has closed",
 }
+_ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")  # Error(string), from require(..., "reason")
 _FIXES = {
     "NotSeeker": "use the seeker's wallet (--account)",
     "NotRequester": "use the requester's wallet (--account)",
@@ -200,8 +201,11 @@ class Network:
         try:
             yield
         except ContractCustomError as error:
-            raise self._custom_error(error) from None
+            raise self._custom_error(HexBytes(str(error.data))) from None
         except ContractLogicError as error:
+            # Ganache puts the revert data in `data.result`; geth-style nodes raise ContractCustomError.
+            if isinstance(error.data, dict) and len(str(error.data.get("result", ""))) >= 10:
+                raise self._custom_error(HexBytes(str(error.data["result"]))) from None
             raise RefusedError(f"the contract refused: {error.message or error}") from None
         except Web3RPCError as error:
             message = (
@@ -215,8 +219,9 @@ class Network:
                 "the chain does not answer", "start it with `make up` or check CROWDBOUNTY_RPC_URL"
             ) from error
 
-    def _custom_error(self, error: ContractCustomError) -> RefusedError:
-        data = HexBytes(str(error.data)) if error.data is not None else HexBytes(b"")
+    def _custom_error(self, data: HexBytes) -> RefusedError:
+        if bytes(data[:4]) == _ERROR_STRING_SELECTOR:
+            return RefusedError(f"the contract refused: {decode(['string'], bytes(data[4:]))[0]}")
         for deployed in self.deployments.contracts.values():
             for entry in deployed.abi:
                 if entry.get("type") != "error" or function_abi_to_4byte_selector(entry) != bytes(data[:4]):  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from multiformats import CID
 from nacl.public import PrivateKey, PublicKey
 from pydantic import ValidationError
 from web3 import Web3
+from web3.logs import DISCARD
 
 from backend.services.storage.cid import file_cid
 from backend.services.storage.envelope import EnvelopeContext, OpenedEnvelope
@@ -170,6 +171,8 @@ def load_challenge(network: Network, challenge_id: int) -> ChallengeView:
     escrow = network.contract("ChallengeEscrow")
     with network.readable_errors():
         state = escrow.functions.getChallenge(challenge_id).call()
+    if state[0] == ZERO_ADDRESS:
+        raise RefusedError(f"challenge {challenge_id} does not exist", "see `bounty challenge list`")
     created = network.events(escrow, "ChallengeCreated", challengeId=challenge_id)
     if not created:
         raise RefusedError(f"challenge {challenge_id} has no creation event", "is the deployments file current?")
@@ -318,7 +321,7 @@ def create_challenge(network: Network, ipfs: IpfsClient, seeker: LocalAccount, s
         seeker,
         value=funded if token == ZERO_ADDRESS else 0,
     )
-    created = escrow.events.ChallengeCreated().process_receipt(receipt)[0]["args"]["challengeId"]
+    created = escrow.events.ChallengeCreated().process_receipt(receipt, errors=DISCARD)[0]["args"]["challengeId"]
     if created != challenge_id:
         raise VerificationError(
             f"challenge {created} was created, but its key was derived for {challenge_id} (someone created one meanwhile)",
@@ -546,7 +549,7 @@ def create_team(
     addresses = [address(m, "member") for m in members]
     call = teams.functions.createTeam(challenge_id, addresses, SPLIT_RULES.index(rule), list(bps))
     receipt = network.send("create team", call, leader)
-    return int(teams.events.TeamCreated().process_receipt(receipt)[0]["args"]["teamId"])
+    return int(teams.events.TeamCreated().process_receipt(receipt, errors=DISCARD)[0]["args"]["teamId"])
 
 
 def team_call(network: Network, account: LocalAccount, label: str, function: str, *args: Any) -> Any:
@@ -561,7 +564,7 @@ def propose_split(network: Network, member: LocalAccount, team_id: int, rule: st
     receipt = network.send(
         "propose split", teams.functions.proposeSplit(team_id, SPLIT_RULES.index(rule), list(bps)), member
     )
-    return int(teams.events.SplitProposed().process_receipt(receipt)[0]["args"]["nonce"])
+    return int(teams.events.SplitProposed().process_receipt(receipt, errors=DISCARD)[0]["args"]["nonce"])
 
 
 def team_view(network: Network, team_id: int) -> dict[str, Any]:

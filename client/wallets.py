@@ -95,12 +95,14 @@ class WalletStore:
             raise WalletError(f"cannot read the keystore {path}: {error}") from error
         return keystore
 
-    def unlock(self, name: str, password: str) -> LocalAccount:
+    def unlock(self, name: str, password: PasswordSource) -> LocalAccount:
+        """Decrypt wallet `name`; `password(name)` is asked only once the wallet is found."""
         path = self._path(name)
         if not path.exists():
             raise WalletError(f"no wallet named {name!r} in {self.directory}", "see `bounty wallet list`")
+        keystore = self._read(path)
         try:
-            key = Account.decrypt(self._read(path), password)
+            key = Account.decrypt(keystore, password(name))
         except ValueError:
             raise WalletError(
                 f"wrong password for wallet {name!r}", "try again, or set CROWDBOUNTY_WALLET_PASSWORD"
@@ -122,4 +124,4 @@ def resolve_account(spec: str, store: WalletStore, chain_id: int, password: Pass
         except ValueError:
             raise InputError(f"{spec!r} is not a dev account", "write dev:0, dev:1, ...") from None
         return dev_account(index)
-    return store.unlock(spec, password(spec))
+    return store.unlock(spec, password)

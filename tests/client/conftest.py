@@ -103,14 +103,14 @@ class Bounty:
         )
         return result
 
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json").stdout)
+    def json(self, *args: str, input: str | None = None) -> Any:
+        return json.loads(self.ok(*args, "--json", input=input).stdout)
 
     def fails(self, *args: str, code: int, says: str, input: str | None = None) -> Result:
         """The command fails with exit code `code` and one error line containing `says`."""
         result = self(*args, input=input)
         assert result.exit_code == code, f"exit {result.exit_code}, expected {code}: {result.stderr}{result.stdout}"
-        lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        lines = [line for line in result.stderr.splitlines() if "error:" in line]
         assert len(lines) == 1, result.stderr
         assert says in lines[0], lines[0]
         return result
