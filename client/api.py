@@ -51,3 +51,38 @@ class BackendClient:
 
     def challenges(self) -> list[dict[str, Any]]:
         return self._items("/challenges")
+
+    # -- micro-tasks ------------------------------------------------------------------------
+
+    def batches(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._items("/batches", **{k: v for k, v in filters.items() if v is not None})
+
+    def batch(self, batch_id: int) -> dict[str, Any]:
+        data: dict[str, Any] = self._request("GET", f"/batches/{batch_id}")
+        return data
+
+    def tasks(self, batch_id: int) -> list[dict[str, Any]]:
+        return self._items(f"/batches/{batch_id}/tasks")
+
+    def results(self, batch_id: int, status: str | None = None) -> list[dict[str, Any]]:
+        return self._items(f"/batches/{batch_id}/results", **({"status": status} if status else {}))
+
+    def claim(self, batch_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = self._request("POST", f"/batches/{batch_id}/claims", json=body)
+        return data
+
+    def submit_result(self, batch_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = self._request("POST", f"/batches/{batch_id}/results", json=body)
+        return data
+
+    def review(self, batch_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = self._request("POST", f"/batches/{batch_id}/reviews", json=body)
+        return data
+
+    def issue_voucher(self, batch_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = self._request("POST", f"/batches/{batch_id}/vouchers", json=body)
+        return data
+
+    def worker_vouchers(self, worker: str) -> list[dict[str, Any]]:
+        data: list[dict[str, Any]] = self._request("GET", f"/workers/{worker}/vouchers")
+        return data

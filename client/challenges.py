@@ -61,8 +61,8 @@ class ChallengeSpec:
     seeker_display_name: str | None
 
 
-def load_spec(path: Path) -> ChallengeSpec:
-    """Read a challenge file; relative paths in it (agreement, prior art) are relative to it."""
+def read_spec_file(path: Path) -> tuple[dict[str, Any], str | None]:
+    """The fields of a YAML file, or of Markdown's YAML front matter with the Markdown body."""
     try:
         text = path.read_text()
     except OSError as error:
@@ -73,8 +73,14 @@ def load_spec(path: Path) -> ChallengeSpec:
     except yaml.YAMLError as error:
         raise InputError(f"{path} is not valid YAML: {error}") from error
     if not isinstance(fields, dict):
-        raise InputError(f"{path} holds no challenge fields", "see docs/cli.md for the challenge file")
-    description = match["body"].strip() if match else str(fields.get("description", ""))
+        raise InputError(f"{path} holds no fields", "see docs/cli.md for the file format")
+    return fields, match["body"].strip() if match else None
+
+
+def load_spec(path: Path) -> ChallengeSpec:
+    """Read a challenge file; relative paths in it (agreement, prior art) are relative to it."""
+    fields, body = read_spec_file(path)
+    description = body if body is not None else str(fields.get("description", ""))
 
     def need(name: str) -> Any:
         if name not in fields:

@@ -12,7 +12,7 @@ from backend.errors import CrowdbountyError
 from client import challenges
 from client.amounts import format_amount
 from client.chain import ZERO_ADDRESS
-from client.commands import challenge, team, wallet
+from client.commands import batches, challenge, team, wallet
 from client.commands.options import AccountOption, JsonOption, app_context
 from client.context import AppContext
 from client.errors import describe
@@ -45,6 +45,8 @@ app = typer.Typer(
 app.add_typer(wallet.app, name="wallet")
 app.add_typer(challenge.app, name="challenge")
 app.add_typer(team.app, name="team")
+app.add_typer(batches.app, name="batch")
+app.add_typer(batches.worker_app, name="work")
 
 
 @app.callback()
