@@ -2,7 +2,6 @@
 the deployments file, transactions signed locally, and contract errors made readable."""
 
 import datetime
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +63,7 @@ _FIXES = {
 @dataclass(frozen=True)
 class GasRecord:
     label: str
+    sender: str
     gas_used: int
     cost_wei: int
     tx_hash: str
@@ -174,7 +174,13 @@ class Network:
                 f"{label}: transaction {tx_hash.to_0x_hex()} reverted", "run the command again to see why"
             )
         self.gas_log.append(
-            GasRecord(label, int(receipt["gasUsed"]), int(receipt["gasUsed"]) * gas_price, tx_hash.to_0x_hex())
+            GasRecord(
+                label,
+                account.address,
+                int(receipt["gasUsed"]),
+                int(receipt["gasUsed"]) * gas_price,
+                tx_hash.to_0x_hex(),
+            )
         )
         return receipt
 
@@ -260,9 +266,3 @@ def _readable(name: str, args: dict[str, Any]) -> RefusedError:
             _DEADLINE_FIXES[name],
         )
     return RefusedError(f"the contract refused: {name}({shown})", _FIXES.get(name))
-
-
-def wait_until(network: Network, timestamp: int, poll_s: float = 1.0) -> None:
-    """Block until the chain's clock reaches `timestamp` (for scripts that wait for a phase)."""
-    while network.now() < timestamp:
-        time.sleep(poll_s)
