@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend.api.errors import install_error_handlers
-from backend.api.routes import health
+from backend.api.routes import health, microtasks
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.services.database import migrate
@@ -29,6 +29,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(microtasks.router)
     return app
 
 

@@ -8,6 +8,17 @@ is imported here, so that `Base.metadata` (which Alembic compares) knows all tab
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.documents import IpfsDocument
+from backend.models.microtasks import (
+    MicrotaskBatch,
+    MicrotaskClaim,
+    MicrotaskOnchainResult,
+    MicrotaskRedemption,
+    MicrotaskResult,
+    MicrotaskReview,
+    MicrotaskSettlementRoot,
+    MicrotaskTask,
+    MicrotaskVoucher,
+)
 
 __all__ = [
     "ADDRESS_LENGTH",
@@ -18,4 +29,15 @@ __all__ = [
     "IndexedBlock",
     "IndexerCursor",
     "IpfsDocument",
+]
+__all__ += [
+    "MicrotaskBatch",
+    "MicrotaskClaim",
+    "MicrotaskOnchainResult",
+    "MicrotaskRedemption",
+    "MicrotaskResult",
+    "MicrotaskReview",
+    "MicrotaskSettlementRoot",
+    "MicrotaskTask",
+    "MicrotaskVoucher",
 ]

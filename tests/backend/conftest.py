@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from microtask_support import market  # noqa: F401 - the micro-task API fixture
 from sqlalchemy import Engine, select
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract

@@ -34,4 +34,7 @@ class Projection:
 
 # The projections `python -m backend.services.indexer` runs, in order. Domain modules add
 # theirs here (e.g. `challenges.PROJECTION`) when they exist.
-PROJECTIONS: tuple[Projection, ...] = ()
+# Imported last: the domain modules import `Projection` from here.
+from backend.services.microtasks.projection import PROJECTION as MICROTASKS_PROJECTION  # noqa: E402
+
+PROJECTIONS: tuple[Projection, ...] = (MICROTASKS_PROJECTION,)

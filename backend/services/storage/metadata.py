@@ -74,7 +74,11 @@ def _reject_floats(value: str) -> float:
 
 def canonical_json(metadata: ChallengeMetadata | TaskBatchMetadata) -> bytes:
     """The one byte form of `metadata` that is hashed and stored."""
-    document = metadata.model_dump(mode="json")
+    return canonical_document(metadata.model_dump(mode="json"))
+
+
+def canonical_document(document: Any) -> bytes:
+    """The one byte form of a JSON document (sorted keys, compact, UTF-8, no floats)."""
     # json.dumps would write floats in Python's own spelling; the schema has none, and a
     # float hidden in `task_schema` is refused rather than hashed in a fragile form.
     try:
