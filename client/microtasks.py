@@ -4,6 +4,7 @@ and IPFS. Manifests and signed messages are built by the backend's own modules
 
 import csv
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -372,7 +373,7 @@ def close_batch(network: Network, requester: LocalAccount, batch_id: int) -> int
 
 # -- the fast path: signed messages through the backend ----------------------------------------
 
-MESSAGE_LIFETIME_S = 600  # signed claims, results and reviews are refused after this
+MESSAGE_LIFETIME_S = 600  # signed claims, results and reviews are refused after this (backend's clock)
 
 
 def _signed(network: Network, message: TypedMessage, signer: LocalAccount, deadline: int | None) -> dict[str, Any]:
@@ -388,7 +389,7 @@ def _signed(network: Network, message: TypedMessage, signer: LocalAccount, deadl
 
 def claim_body(network: Network, worker: LocalAccount, batch_id: int, task_index: int) -> dict[str, Any]:
     """The body of `POST /api/batches/{id}/claims`: a `Claim` signed by the worker."""
-    deadline = network.now() + MESSAGE_LIFETIME_S
+    deadline = int(time.time()) + MESSAGE_LIFETIME_S
     escrow = network.deployments.contract("MicrotaskEscrow").address
     message = claim_message(
         network.chain_id, escrow, batch_id=batch_id, task_index=task_index, worker=worker.address, deadline=deadline
@@ -400,7 +401,7 @@ def result_body(
     network: Network, worker: LocalAccount, batch_id: int, *, task_index: int, result_cid: str, digest: bytes
 ) -> dict[str, Any]:
     """The body of `POST /api/batches/{id}/results`: a `Result` signed by the worker."""
-    deadline = network.now() + MESSAGE_LIFETIME_S
+    deadline = int(time.time()) + MESSAGE_LIFETIME_S
     escrow = network.deployments.contract("MicrotaskEscrow").address
     result_hash_hex = "0x" + digest.hex()
     message = result_message(
@@ -439,7 +440,7 @@ def review_body(network: Network, requester: LocalAccount, batch_id: int, review
         raise InputError(f"rejecting task {review.task_index} of {review.worker} needs a reason")
     if not review.approved and review.bonus:
         raise InputError("a rejection carries no bonus")
-    deadline = network.now() + MESSAGE_LIFETIME_S
+    deadline = int(time.time()) + MESSAGE_LIFETIME_S
     escrow = network.deployments.contract("MicrotaskEscrow").address
     reason_hash = "0x" + (keccak(text=review.reason) if review.reason else b"\x00" * 32).hex()
     message = review_message(

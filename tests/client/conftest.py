@@ -2,18 +2,28 @@
 file describing it, the session's IPFS node, and `bounty` run in-process (Typer's CliRunner)."""
 
 import json
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner, Result
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 
+from backend.core.config import Settings, get_settings
+from backend.db import make_engine
+from backend.main import create_app
+from backend.services.database import migrate
+from backend.services.deployments import load_deployments
+from backend.services.indexer import PROJECTIONS, FollowedContract, Indexer
 from client.cli import app
 from client.wallets import dev_account
 from devstack.services import LocalChain, LocalIpfsNode
@@ -153,3 +163,49 @@ def write_challenge(folder: Path, **fields: Any) -> Path:
     path = folder / "challenge.md"
     path.write_text("---\n" + "\n".join(lines) + "\n---\nFind a filter that costs under $1.\n")
     return path
+
+
+@dataclass
+class Backend:
+    """The backend's API served over HTTP (uvicorn in a thread) on a migrated SQLite
+    database, with the indexer that feeds it (run on demand with `index()`)."""
+
+    url: str
+    indexer: Indexer
+
+    def index(self) -> None:
+        self.indexer.run_once()
+
+
+@pytest.fixture
+def backend(
+    bounty: Bounty,
+    platform: Platform,
+    running_ipfs_node: LocalIpfsNode,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Backend]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'backend.db'}")
+    migrate(engine)
+    settings = Settings(ipfs_api_url=running_ipfs_node.api_url, deployments_file=platform.deployments_file)
+    app = create_app()
+    app.state.engine = engine  # the lifespan (which migrates the configured database) is not run
+    app.dependency_overrides[get_settings] = lambda: settings
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    followed = [
+        FollowedContract(name, deployed.address, deployed.abi, deployed.block)
+        for name, deployed in load_deployments(platform.deployments_file).contracts.items()
+    ]
+    indexer = Indexer(platform.w3, engine, followed, projections=PROJECTIONS, expected_chain_id=1337)
+    monkeypatch.setenv("CROWDBOUNTY_BACKEND_URL", f"http://127.0.0.1:{port}")
+    yield Backend(f"http://127.0.0.1:{port}", indexer)
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()

@@ -1,0 +1,47 @@
+"""The commands that go through the backend (client/api.py), against the real API served over
+HTTP with its indexer: the micro-task fast path and the lists."""
+
+import json
+from pathlib import Path
+
+from conftest import Backend, Bounty, Platform
+from test_cli_microtasks import REQUESTER, REWARD, WORKER, _batch
+
+from client.wallets import dev_account
+
+
+def test_worker_claims_submits_is_reviewed_and_redeems_the_voucher(
+    bounty: Bounty, platform: Platform, backend: Backend, tmp_path: Path
+) -> None:
+    batch_id, _ = _batch(bounty, tmp_path, tasks=4)
+    backend.index()
+    assert [b["batch_id"] for b in bounty.json("work", "find")] == [int(batch_id)]
+    assert [t["status"] for t in bounty.json("work", "tasks", batch_id)] == ["open"] * 4
+    answer = tmp_path / "answer.txt"
+    answer.write_text("a cat")
+    for task in ("0", "1"):
+        bounty.json("work", "claim", batch_id, task, "--account", WORKER)
+        bounty.ok("work", "submit", batch_id, task, str(answer), "--account", WORKER)
+    bounty.fails("work", "claim", batch_id, "0", "--account", REQUESTER, code=4, says="409")
+    pending = bounty.json("batch", "results", batch_id, "--status", "pending")
+    assert [r["task_index"] for r in pending] == [0, 1]
+    worker = dev_account(6).address
+    reviews = tmp_path / "reviews.jsonl"
+    reviews.write_text(
+        json.dumps({"task_index": 0, "worker": worker, "approved": True, "bonus": "0.0005"})
+        + "\n"
+        + json.dumps({"task_index": 1, "worker": worker, "approved": False, "reason": "blurry"})
+        + "\n"
+    )
+    bounty.ok("batch", "review", batch_id, "--file", str(reviews), "--account", REQUESTER)
+    assert bounty.json("batch", "results", batch_id, "--status", "pending") == []
+    bounty.ok("batch", "pay", batch_id, worker, "0.0015", "--account", REQUESTER)
+    bounty.fails("batch", "pay", batch_id, worker, "0.0015", "--account", REQUESTER, code=4, says="replay")
+    backend.index()
+    vouchers = bounty.json("work", "vouchers", "--account", WORKER)
+    assert vouchers[0]["redeemable"] == str(REWARD * 3 // 2)
+    before = platform.balance(6)
+    bounty.ok("work", "redeem", "--account", WORKER)
+    assert 0 < platform.balance(6) - before <= REWARD * 3 // 2
+    backend.index()
+    assert bounty.json("work", "vouchers", "--account", WORKER)[0]["redeemable"] == "0"
