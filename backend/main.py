@@ -1,12 +1,13 @@
 """The FastAPI application: `uvicorn backend.main:app`."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from backend.api.errors import install_error_handlers
-from backend.api.routes import health, microtasks
+from backend.api.routes import auth, health, microtasks, notifications, rooms
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.services.database import migrate
@@ -16,7 +17,10 @@ from backend.services.database import migrate
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = make_engine(get_settings().database_url)
     migrate(app.state.engine)
+    # Set at shutdown: long-lived responses (the notification stream) end on it.
+    app.state.stopping = asyncio.Event()
     yield
+    app.state.stopping.set()
     app.state.engine.dispose()
 
 
@@ -29,6 +33,9 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(notifications.router)
+    app.include_router(rooms.router)
     app.include_router(microtasks.router)
     return app
 

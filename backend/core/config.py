@@ -41,6 +41,35 @@ class Settings(BaseSettings):
     indexer_poll_interval_s: float = Field(default=1.0, gt=0)
     indexer_backoff_max_s: float = Field(default=30.0, gt=0)
 
+    # Sign-In with Ethereum (EIP-4361): a message is accepted only for this domain and URI,
+    # on the chain id of the deployments file.
+    siwe_domain: str = Field(default="localhost:8000", min_length=1)
+    siwe_uri: str = Field(default="http://localhost:8000", min_length=1)
+    siwe_nonce_ttl_s: int = Field(default=300, ge=1)
+    # Tolerated difference between the signer's clock and ours (issued-at, not-before).
+    siwe_clock_skew_s: int = Field(default=60, ge=0)
+    session_ttl_s: int = Field(default=24 * 3600, ge=60)
+    session_cookie_name: str = Field(default="crowdbounty_session", min_length=1)
+    # True behind HTTPS; the local stack serves plain HTTP.
+    session_cookie_secure: bool = False
+
+    # Rate limits: requests per fixed window, per client IP and per signed-in address.
+    rate_limit_window_s: int = Field(default=60, ge=1)
+    rate_limit_auth_per_ip: int = Field(default=20, ge=1)
+    rate_limit_write_per_ip: int = Field(default=120, ge=1)
+    rate_limit_write_per_address: int = Field(default=60, ge=1)
+
+    # Notifications: "deadline near" ahead of a deadline; the SSE stream polls the database.
+    notifications_deadline_window_s: int = Field(default=24 * 3600, ge=1)
+    notifications_deadline_job_interval_s: float = Field(default=60.0, gt=0)
+    notifications_stream_poll_s: float = Field(default=1.0, gt=0)
+    notifications_stream_heartbeat_s: float = Field(default=15.0, gt=0)
+    # A stream ends after this long; EventSource reconnects with Last-Event-ID, so nothing is lost.
+    notifications_stream_max_s: float = Field(default=600.0, gt=0)
+
+    # Project rooms: confidential challenge documents, stored in the database.
+    room_max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -5,6 +5,7 @@ Every schema change comes with an Alembic revision in `backend/migrations/versio
 is imported here, so that `Base.metadata` (which Alembic compares) knows all tables.
 """
 
+from backend.models.auth import AuthNonce, AuthSession, RateLimitCounter
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
 from backend.models.documents import IpfsDocument
@@ -19,18 +20,20 @@ from backend.models.microtasks import (
     MicrotaskTask,
     MicrotaskVoucher,
 )
+from backend.models.notifications import Notification
+from backend.models.rooms import RoomDocument
 
 __all__ = [
     "ADDRESS_LENGTH",
     "HASH_LENGTH",
+    "AuthNonce",
+    "AuthSession",
     "Base",
     "BigId",
     "ChainEvent",
     "IndexedBlock",
     "IndexerCursor",
     "IpfsDocument",
-]
-__all__ += [
     "MicrotaskBatch",
     "MicrotaskClaim",
     "MicrotaskOnchainResult",
@@ -40,4 +43,7 @@ __all__ += [
     "MicrotaskSettlementRoot",
     "MicrotaskTask",
     "MicrotaskVoucher",
+    "Notification",
+    "RateLimitCounter",
+    "RoomDocument",
 ]

@@ -5,20 +5,29 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from microtask_support import market  # noqa: F401 - the micro-task API fixture
 from sqlalchemy import Engine, select
 from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.logs import DISCARD
 
+from backend.core.config import get_settings
 from backend.db import make_engine
+from backend.main import create_app
 from backend.models import ChainEvent, IndexerCursor
+from backend.services.auth import SiweMessage, format_siwe_message
 from backend.services.database import migrate
 from backend.services.indexer import FollowedContract, Indexer, IndexerConfig, Projection
 from devstack.services import LocalChain, LocalPostgres
@@ -244,3 +253,115 @@ def escrows(w3: Web3) -> Escrows:
     for account in w3.eth.accounts[:6]:
         w3.eth.wait_for_transaction_receipt(token.functions.mint(account, 10**24).transact())
     return Escrows(w3, challenge, teams, microtask, token, block)
+
+
+# ---------------------------------------------------------------- API (auth, notifications, rooms)
+
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+
+
+def dev_account(index: int) -> LocalAccount:
+    """The private key of the session chain's dev account `index` (Ganache's accounts[index])."""
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+def siwe_text(address: str, nonce: str, **fields: Any) -> str:
+    """An EIP-4361 message for the API's test settings; `fields` override SiweMessage fields."""
+    values: dict[str, Any] = {
+        "domain": "app.crowdbounty.test",
+        "address": address,
+        "statement": "Sign in to Crowdbounty.",
+        "uri": "https://app.crowdbounty.test",
+        "version": "1",
+        "chain_id": 1337,
+        "nonce": nonce,
+        "issued_at": datetime.now(UTC).replace(microsecond=0),
+        **fields,
+    }
+    return format_siwe_message(SiweMessage(**values))
+
+
+def sign_text(account: LocalAccount, text: str) -> str:
+    return account.sign_message(encode_defunct(text=text)).signature.to_0x_hex()
+
+
+@dataclass
+class Api:
+    """The FastAPI app configured (through CROWDBOUNTY_* variables, like in production) for
+    the test's database and a deployments file naming the test's contracts."""
+
+    app: FastAPI
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, base_url="http://testserver")
+
+    def sign_in(self, client: TestClient, account: LocalAccount) -> str:
+        """Sign in through the API; returns the session token (the client keeps the cookie too)."""
+        nonce = client.post("/api/auth/nonce").json()["nonce"]
+        text = siwe_text(account.address, nonce)
+        response = client.post("/api/auth/login", json={"message": text, "signature": sign_text(account, text)})
+        assert response.status_code == 200, response.text
+        token: str = response.json()["token"]
+        return token
+
+
+@pytest.fixture
+def make_api(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, engine: Engine, tmp_path: Path
+) -> Iterator[Callable[..., Api]]:
+    """`make_api(escrow=None, **settings)`: the app on the test's (migrated) database."""
+
+    def make(escrow: Contract | None = None, **settings: Any) -> Api:
+        contracts = {}
+        if escrow is not None:
+            contracts["ChallengeEscrow"] = {
+                "address": escrow.address, "block": 0, "tx": "0x", "bytecode_sha1": "", "abi": escrow.abi
+            }  # fmt: skip
+        deployments = tmp_path / "deployments.json"
+        deployments.write_text(json.dumps({"chain_id": 1337, "genesis_hash": "0x" + "00" * 32, "contracts": contracts}))
+        environment = {
+            "database_url": database_url,
+            "deployments_file": str(deployments),
+            "siwe_domain": "app.crowdbounty.test",
+            "siwe_uri": "https://app.crowdbounty.test",
+            **{key: str(value) for key, value in settings.items()},
+        }
+        for key, value in environment.items():
+            monkeypatch.setenv(f"CROWDBOUNTY_{key.upper()}", value)
+        get_settings.cache_clear()
+        return Api(create_app())
+
+    yield make
+    get_settings.cache_clear()
+
+
+AGREEMENT = Web3.keccak(text="Crowdbounty challenge agreement v1")
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def chain_time(w3: Web3) -> int:
+    return int(w3.eth.get_block("latest")["timestamp"])
+
+
+def create_challenge(
+    escrows: Escrows, seeker: int = 0, *, submission_in_s: int = 7 * 86_400, evaluation_in_s: int = 14 * 86_400
+) -> int:
+    """A one-slot ETH IDEATION challenge (prize 1 ETH) of dev account `seeker`; its id."""
+    w3 = escrows.w3
+    now = chain_time(w3)
+    terms = (
+        0, ZERO_ADDRESS, [10**18], now + submission_in_s, now + submission_in_s + evaluation_in_s, AGREEMENT,
+        b"\x01\x55\x12\x20" + bytes(32), Web3.keccak(b"metadata"), Web3.keccak(b"key"), ZERO_ADDRESS, 0, bytes(32),
+    )  # fmt: skip
+    tx = escrows.challenge.functions.createChallenge(terms).transact({"from": w3.eth.accounts[seeker], "value": 10**18})
+    receipt = w3.eth.wait_for_transaction_receipt(tx)
+    (created,) = escrows.challenge.events.ChallengeCreated().process_receipt(receipt)
+    return int(created["args"]["challengeId"])
+
+
+def transact(escrows: Escrows, sender: int, call: Any) -> Any:
+    """Send `call` (a contract function call) from dev account `sender` and wait for it."""
+    receipt = escrows.w3.eth.wait_for_transaction_receipt(call.transact({"from": escrows.w3.eth.accounts[sender]}))
+    assert receipt["status"] == 1
+    return receipt

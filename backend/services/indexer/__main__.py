@@ -18,6 +18,7 @@ from backend.errors import CrowdbountyError
 from backend.services.database import migrate
 from backend.services.deployments import load_deployments
 from backend.services.indexer import PROJECTIONS, Indexer, config_from_settings, contracts_from_deployments
+from backend.services.notifications import run_deadline_job
 
 log = logging.getLogger("backend.services.indexer")
 
@@ -41,15 +42,34 @@ def main() -> int:
         provider = HTTPProvider(
             settings.rpc_url, request_kwargs={"timeout": settings.rpc_timeout_s}, exception_retry_configuration=None
         )
+        w3 = Web3(provider)
         indexer = Indexer(
-            Web3(provider),
+            w3,
             engine,
             contracts_from_deployments(deployments, settings.indexer_contracts),
             config=config_from_settings(settings),
             projections=PROJECTIONS,
             expected_chain_id=deployments.chain_id,
         )
-        indexer.run_forever(stop)
+        # "Deadline near" notifications, measured in chain time (what the contracts compare with).
+        deadlines = threading.Thread(
+            target=run_deadline_job,
+            args=(
+                engine,
+                stop,
+                settings.notifications_deadline_job_interval_s,
+                settings.notifications_deadline_window_s,
+            ),
+            kwargs={"chain_time": lambda: int(w3.eth.get_block("latest")["timestamp"])},
+            name="deadline-notifications",
+            daemon=True,
+        )
+        deadlines.start()
+        try:
+            indexer.run_forever(stop)
+        finally:
+            stop.set()
+            deadlines.join()
     except CrowdbountyError as error:
         log.error("%s", error)
         return 2

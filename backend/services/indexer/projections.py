@@ -34,7 +34,10 @@ class Projection:
 
 # The projections `python -m backend.services.indexer` runs, in order. Domain modules add
 # theirs here (e.g. `challenges.PROJECTION`) when they exist.
-# Imported last: the domain modules import `Projection` from here.
+# Imported last: the domain modules import `Projection` from here (and the indexer only for
+# type checking), so these imports see a complete module.
+from backend.services import notifications  # noqa: E402
 from backend.services.microtasks.projection import PROJECTION as MICROTASKS_PROJECTION  # noqa: E402
 
-PROJECTIONS: tuple[Projection, ...] = (MICROTASKS_PROJECTION,)
+NOTIFICATIONS = Projection("notifications", handlers=notifications.HANDLERS, on_rewind=notifications.on_rewind)
+PROJECTIONS: tuple[Projection, ...] = (MICROTASKS_PROJECTION, NOTIFICATIONS)
