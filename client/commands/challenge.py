@@ -10,7 +10,7 @@ from rich.table import Table
 from client import api, challenges
 from client.chain import human_time
 from client.commands.options import AccountOption, JsonOption, YesOption, app_context
-from client.errors import VerificationError
+from client.errors import InputError, VerificationError
 
 app = typer.Typer(no_args_is_help=True, help="Challenges: create, fund, enter, submit, evaluate, award.")
 
@@ -103,6 +103,7 @@ def accept(ctx: typer.Context, challenge_id: ChallengeId, account: AccountOption
         typer.confirm("Accept these terms?", abort=True, err=True)
     challenges.accept_terms(context.network, solver, view)
     context.console.print(f"{solver.address} accepted the terms of challenge {challenge_id}")
+    context.console.print(f"the project room is open to you: `bounty challenge room {challenge_id}`")
 
 
 @app.command()
@@ -283,3 +284,47 @@ def claim_share(
     target = challenges.address(entrant, "entrant") if entrant else signer.address
     challenges.simple(context.network, signer, "claim share", "claimShare", challenge_id, target)
     context.console.print(f"share of {target} credited; withdraw it with `bounty withdraw`")
+
+
+@app.command()
+def room(
+    ctx: typer.Context,
+    challenge_id: ChallengeId,
+    account: AccountOption,
+    download: Annotated[Path | None, typer.Option(help="Folder to download every document into.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The project room: documents for the seeker and the solvers who accepted the terms."""
+    context = app_context(ctx)
+    backend = api.BackendClient.from_context(context)
+    backend.login(context.account(account))
+    data = backend.room(challenge_id)
+    saved = []
+    if download is not None:
+        download.mkdir(parents=True, exist_ok=True)
+        for document in data["documents"]:
+            # The name comes from the backend: keep only its last part, never a path.
+            target = download / Path(str(document["filename"])).name
+            target.write_bytes(backend.room_document(challenge_id, int(document["id"])))
+            saved.append(str(target))
+
+    def render() -> None:
+        context.console.print(f"project room of challenge {challenge_id} (seeker {data['seeker']})")
+        for document in data["documents"]:
+            context.console.print(f"  {document['id']}: {document['filename']} ({document['size']} bytes)")
+        for path in saved:
+            context.console.print(f"  saved {path}")
+
+    context.emit(as_json, {**data, "saved": saved}, render)
+
+
+@app.command("room-add")
+def room_add(ctx: typer.Context, challenge_id: ChallengeId, file: Path, account: AccountOption) -> None:
+    """Add a document to the project room (seeker)."""
+    context = app_context(ctx)
+    if not file.is_file():
+        raise InputError(f"{file} is not a file")
+    backend = api.BackendClient.from_context(context)
+    backend.login(context.account(account))
+    added = backend.add_room_document(challenge_id, file)
+    context.console.print(f"added {added['filename']} to the project room of challenge {challenge_id}")

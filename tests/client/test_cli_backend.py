@@ -4,7 +4,7 @@ HTTP with its indexer: the micro-task fast path and the lists."""
 import json
 from pathlib import Path
 
-from conftest import Backend, Bounty, Platform
+from conftest import Backend, Bounty, Platform, write_challenge
 from test_cli_microtasks import REQUESTER, REWARD, WORKER, _batch
 
 from client.wallets import dev_account
@@ -45,3 +45,19 @@ def test_worker_claims_submits_is_reviewed_and_redeems_the_voucher(
     assert 0 < platform.balance(6) - before <= REWARD * 3 // 2
     backend.index()
     assert bounty.json("work", "vouchers", "--account", WORKER)[0]["redeemable"] == "0"
+
+
+def test_project_room_opens_to_solvers_who_accepted(
+    bounty: Bounty, platform: Platform, backend: Backend, tmp_path: Path
+) -> None:
+    challenge_id = str(bounty.json("challenge", "create", str(write_challenge(tmp_path)), "--account", "dev:1")["id"])
+    bounty.ok("challenge", "accept", challenge_id, "--account", "dev:2", "--yes")
+    backend.index()
+    brief = tmp_path / "brief.pdf"
+    brief.write_bytes(b"%PDF confidential data sheet")
+    bounty.ok("challenge", "room-add", challenge_id, str(brief), "--account", "dev:1")
+    bounty.fails("challenge", "room-add", challenge_id, str(brief), "--account", "dev:2", code=4, says="403")
+    room = bounty.json("challenge", "room", challenge_id, "--account", "dev:2", "--download", str(tmp_path / "room"))
+    assert [d["filename"] for d in room["documents"]] == ["brief.pdf"]
+    assert (tmp_path / "room" / "brief.pdf").read_bytes() == b"%PDF confidential data sheet"
+    bounty.fails("challenge", "room", challenge_id, "--account", "dev:3", code=4, says="acceptTerms")
