@@ -3,9 +3,10 @@
 Challenge: a seeker creates and funds an ideation challenge with two prizes; a solver and a
 team of two (leader-half split) accept the terms and submit encrypted files; the seeker
 decrypts them, verifies the authors and awards both prizes; the winners withdraw.
-Micro-tasks: a requester funds a batch of 100 tasks; three workers do them; one result is
-rejected, posted on chain, rejected with a bond, disputed and won before the arbiter;
-everyone else is paid by cumulative vouchers.
+Micro-tasks: a requester funds a batch of 100 tasks; three workers claim and answer them
+through the backend; the requester reviews them there and rejects one, which its worker
+posts on chain, where it is rejected with a bond, disputed and won before the arbiter;
+everyone is paid by cumulative vouchers issued through the backend and redeemed on chain.
 
 It prints every party's balance before and after and the gas of every step, and exits
 non-zero if any balance moved by other than what the rules say. Deadlines are reached by
@@ -14,6 +15,7 @@ moving the dev chain's clock forward (`evm_increaseTime`), so it runs only on th
 
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +29,9 @@ from backend.services.storage.ipfs import IpfsClient
 from backend.services.storage.queue import UploadQueue
 from client import challenges, microtasks
 from client.amounts import format_amount
+from client.api import BackendClient
 from client.chain import ZERO_ADDRESS, Network
-from client.errors import ClientError, VerificationError, describe
+from client.errors import ClientError, RefusedError, UnavailableError, VerificationError, describe
 from client.settings import ClientSettings
 from client.wallets import dev_account
 from devstack.settings import DEV_CHAIN_ID
@@ -114,7 +117,24 @@ def _challenge_part(
     }
 
 
-def _microtask_part(network: Network, ipfs: IpfsClient, folder: Path, p: dict[str, Party]) -> dict[str, int]:
+def _indexed_batch(backend: BackendClient, batch_id: int, timeout_s: float = 60.0) -> None:
+    """Wait until the backend's indexer has the batch and its verified manifest."""
+    give_up = time.monotonic() + timeout_s
+    while time.monotonic() < give_up:
+        try:
+            if backend.batch(batch_id).get("manifest_status") == "verified":
+                return
+        except RefusedError:  # 404 until the indexer reaches the funding block
+            pass
+        time.sleep(0.5)
+    raise UnavailableError(
+        f"the backend has not indexed batch {batch_id} in {timeout_s:.0f} s", "is the indexer running? `make status`"
+    )
+
+
+def _microtask_part(
+    network: Network, ipfs: IpfsClient, backend: BackendClient, folder: Path, p: dict[str, Party]
+) -> dict[str, int]:
     requester, arbiter = p["requester"].account, p["arbiter"].account
     workers = [p[f"worker {i}"].account for i in (1, 2, 3)]
     spec = folder / "batch.yaml"
@@ -122,43 +142,54 @@ def _microtask_part(network: Network, ipfs: IpfsClient, folder: Path, p: dict[st
         "title: Is there a cold box in the picture?\n"
         "instructions: Answer yes or no.\n"
         f"reward: '{format_amount(REWARD, 18, '').strip()}'\n"
-        "expiry: +10d\nreview_window: 2d\n"
+        "expiry: +10d\nreview_window: 2d\nassignment_duration: 1h\n"
         f"arbiter: '{arbiter.address}'\n"
     )
     inputs = [{"image": f"photo-{i:03}.jpg"} for i in range(TASKS)]
-    batch = microtasks.create_batch(network, ipfs, requester, microtasks.load_batch_spec(spec), inputs)
-    earned: dict[str, int] = {str(w.address): 0 for w in workers}
+    batch_id = microtasks.create_batch(network, ipfs, requester, microtasks.load_batch_spec(spec), inputs).batch_id
+    _indexed_batch(backend, batch_id)
+    # The fast path: every worker claims and answers its tasks through the backend (signed messages).
     for worker, indices in zip(workers, WORKER_TASKS, strict=True):
         for index in indices:
             answer = folder / f"answer-{index}.txt"
             answer.write_text("no\n" if index != DISPUTED_TASK else "yes\n")
-            ipfs.add_file(answer)
-            if index != DISPUTED_TASK:  # the requester approves every answer but this one
-                earned[worker.address] += REWARD
-    for worker in workers:  # one cumulative voucher each pays everything approved
-        voucher = microtasks.sign_voucher(network, requester, batch.batch_id, worker.address, earned[worker.address])
-        microtasks.redeem_voucher(network, worker, voucher)
+            cid = str(ipfs.add_file(answer).cid)
+            backend.claim(batch_id, microtasks.claim_body(network, worker, batch_id, index))
+            body = microtasks.result_body(
+                network, worker, batch_id, task_index=index, result_cid=cid, digest=microtasks.result_hash(answer)
+            )
+            backend.submit_result(batch_id, body)
+    # The requester reviews the queue: every answer approved but one; one voucher per worker.
+    earned: dict[str, int] = {str(w.address): 0 for w in workers}
+    for result in backend.results(batch_id, "pending"):
+        index, worker_address = int(result["task_index"]), str(result["worker"])
+        approved = index != DISPUTED_TASK
+        review = microtasks.Review(index, worker_address, approved, "" if approved else "the photo shows a fridge")
+        backend.review(batch_id, microtasks.review_body(network, requester, batch_id, review))
+        earned[worker_address] += REWARD if approved else 0
+    for worker in workers:
+        voucher = microtasks.sign_voucher(network, requester, batch_id, worker.address, earned[worker.address])
+        body = {k: voucher[k] for k in ("worker", "cumulative_amount", "signature", "chain_id")}
+        backend.issue_voucher(batch_id, {**body, "verifying_contract": voucher["escrow"]})
+    for worker in workers:  # each worker redeems what the backend holds for it
+        for held in backend.worker_vouchers(worker.address):
+            if int(held["batch_id"]) == batch_id and int(held["redeemable"]) > 0:
+                microtasks.redeem_voucher(network, worker, held)
+    # The rejected worker disagrees: the result goes on chain, is rejected with a bond, disputed, and won.
     disputer = workers[2]
-    microtasks.post_result(
-        network, ipfs, disputer, batch.batch_id, task_index=DISPUTED_TASK, result=folder / f"answer-{DISPUTED_TASK}.txt"
-    )
+    answer = folder / f"answer-{DISPUTED_TASK}.txt"
+    microtasks.post_result(network, ipfs, disputer, batch_id, task_index=DISPUTED_TASK, result=answer)
     microtasks.reject_result(
         network,
         requester,
-        batch.batch_id,
+        batch_id,
         task_index=DISPUTED_TASK,
         worker=disputer.address,
         reason="the photo shows a fridge",
     )
-    microtasks.dispute_rejection(network, disputer, batch.batch_id, DISPUTED_TASK)
+    microtasks.dispute_rejection(network, disputer, batch_id, DISPUTED_TASK)
     microtasks.result_call(
-        network,
-        arbiter,
-        "ruleDispute",
-        batch.batch_id,
-        task_index=DISPUTED_TASK,
-        worker=disputer.address,
-        extra=(True,),
+        network, arbiter, "ruleDispute", batch_id, task_index=DISPUTED_TASK, worker=disputer.address, extra=(True,)
     )
     for account in (disputer, arbiter):
         challenges.withdraw(network, account, ZERO_ADDRESS)
@@ -184,8 +215,9 @@ def run(settings: Settings, client_settings: ClientSettings, console: Console) -
         queue = UploadQueue(Path(folder) / "queue", ipfs)
         with console.status("challenge: create, accept, team, encrypted submissions, decrypt, award, withdraw"):
             expected = _challenge_part(network, ipfs, queue, Path(folder), parties)
-        with console.status("micro-tasks: 100 tasks, three workers, vouchers, a disputed rejection"):
-            for address, amount in _microtask_part(network, ipfs, Path(folder), parties).items():
+        with console.status("micro-tasks: 100 tasks worked through the backend, vouchers, a disputed rejection"):
+            backend = BackendClient(client_settings.backend_url, client_settings.backend_timeout_s)
+            for address, amount in _microtask_part(network, ipfs, backend, Path(folder), parties).items():
                 expected[address] = expected.get(address, 0) + amount
     gas_paid: dict[str, int] = {}
     for record in network.gas_log:

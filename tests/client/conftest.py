@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from backend.db import make_engine
 from backend.main import create_app
 from backend.services.database import migrate
 from backend.services.deployments import load_deployments
-from backend.services.indexer import PROJECTIONS, FollowedContract, Indexer
+from backend.services.indexer import PROJECTIONS, FollowedContract, Indexer, IndexerConfig
 from client.cli import app
 from client.wallets import dev_account
 from devstack.services import LocalChain, LocalIpfsNode
@@ -177,17 +178,11 @@ class Backend:
         self.indexer.run_once()
 
 
-@pytest.fixture
-def backend(
-    bounty: Bounty,
-    platform: Platform,
-    running_ipfs_node: LocalIpfsNode,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Backend]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'backend.db'}")
+@contextmanager
+def _serve_backend(platform: Platform, ipfs_api_url: str, folder: Path) -> Iterator[Backend]:
+    engine = make_engine(f"sqlite:///{folder / 'backend.db'}")
     migrate(engine)
-    settings = Settings(ipfs_api_url=running_ipfs_node.api_url, deployments_file=platform.deployments_file)
+    settings = Settings(ipfs_api_url=ipfs_api_url, deployments_file=platform.deployments_file)
     app = create_app()
     app.state.engine = engine  # the lifespan (which migrates the configured database) is not run
     app.dependency_overrides[get_settings] = lambda: settings
@@ -203,9 +198,50 @@ def backend(
         FollowedContract(name, deployed.address, deployed.abi, deployed.block)
         for name, deployed in load_deployments(platform.deployments_file).contracts.items()
     ]
-    indexer = Indexer(platform.w3, engine, followed, projections=PROJECTIONS, expected_chain_id=1337)
-    monkeypatch.setenv("CROWDBOUNTY_BACKEND_URL", f"http://127.0.0.1:{port}")
-    yield Backend(f"http://127.0.0.1:{port}", indexer)
-    server.should_exit = True
-    thread.join(timeout=10)
-    engine.dispose()
+    indexer = Indexer(
+        platform.w3,
+        engine,
+        followed,
+        config=IndexerConfig(poll_interval_s=0.2),
+        projections=PROJECTIONS,
+        expected_chain_id=1337,
+    )
+    try:
+        yield Backend(f"http://127.0.0.1:{port}", indexer)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        engine.dispose()
+
+
+@pytest.fixture
+def backend(
+    bounty: Bounty,
+    platform: Platform,
+    running_ipfs_node: LocalIpfsNode,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Backend]:
+    """The API over HTTP; its indexer runs when the test calls `index()`."""
+    with _serve_backend(platform, running_ipfs_node.api_url, tmp_path) as served:
+        monkeypatch.setenv("CROWDBOUNTY_BACKEND_URL", served.url)
+        yield served
+
+
+@pytest.fixture
+def live_backend(
+    bounty: Bounty,
+    platform: Platform,
+    running_ipfs_node: LocalIpfsNode,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Backend]:
+    """The API over HTTP with its indexer following the chain, as on the `make up` stack."""
+    with _serve_backend(platform, running_ipfs_node.api_url, tmp_path) as served:
+        monkeypatch.setenv("CROWDBOUNTY_BACKEND_URL", served.url)
+        stop = threading.Event()
+        following = threading.Thread(target=served.indexer.run_forever, args=(stop,), daemon=True)
+        following.start()
+        yield served
+        stop.set()
+        following.join(timeout=10)

@@ -2,7 +2,7 @@
 
 import io
 
-from conftest import Bounty, Platform
+from conftest import Backend, Platform
 from rich.console import Console
 
 from backend.core.config import Settings
@@ -10,7 +10,7 @@ from client.demo import run
 from client.settings import ClientSettings
 
 
-def test_demo_pays_everyone_what_the_rules_say(bounty: Bounty, platform: Platform) -> None:
+def test_demo_pays_everyone_what_the_rules_say(platform: Platform, live_backend: Backend) -> None:
     output = io.StringIO()
     assert run(Settings(), ClientSettings(), Console(file=output, width=250))
     text = output.getvalue()
