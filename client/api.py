@@ -92,8 +92,9 @@ class BackendClient:
             if not cursor:
                 return items
 
-    def challenges(self) -> list[dict[str, Any]]:
-        return self._items("/challenges")
+    def challenges(self, **filters: Any) -> list[dict[str, Any]]:
+        """`GET /api/challenges` with its filters (q, status, type, token, seeker, sort...)."""
+        return self._items("/challenges", **{k: v for k, v in filters.items() if v is not None})
 
     # -- micro-tasks ------------------------------------------------------------------------
 

@@ -59,21 +59,28 @@ def show(ctx: typer.Context, challenge_id: ChallengeId, as_json: JsonOption = Fa
 
 
 @app.command("list")
-def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Challenges as the backend indexed them."""
+def list_(
+    ctx: typer.Context,
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Full-text search of title, description, tags.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="open, cancelled or settled.")] = None,
+    kind: Annotated[str | None, typer.Option(help="ideation, conditional or rfp.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Challenges as the backend indexed them, newest first."""
     context = app_context(ctx)
-    items = api.BackendClient.from_context(context).challenges()
+    items = api.BackendClient.from_context(context).challenges(q=search, status=status, type=kind)
 
     def render() -> None:
-        table = Table("id", "title", "kind", "state", "submission deadline")
+        table = Table("id", "title", "kind", "state", "submissions until")
         for item in items:
-            deadline = item.get("submission_deadline")
             table.add_row(
-                str(item.get("id")),
-                str(item.get("title") or ""),
-                str(item.get("kind") or ""),
-                str(item.get("state") or ""),
-                human_time(int(deadline)) if deadline else "",
+                str(item["challenge_id"]),
+                str(item.get("title") or "(metadata not verified)"),
+                str(item["kind"]),
+                str(item["state"]),
+                human_time(int(item["submission_deadline"])),
             )
         context.console.print(table)
 
