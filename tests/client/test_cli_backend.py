@@ -19,12 +19,12 @@ def test_worker_claims_submits_is_reviewed_and_redeems_the_voucher(
     assert [t["status"] for t in bounty.json("work", "tasks", batch_id)] == ["open"] * 4
     answer = tmp_path / "answer.txt"
     answer.write_text("a cat")
-    for task in ("0", "1"):
+    for task in ("0", "1", "2"):
         bounty.json("work", "claim", batch_id, task, "--account", WORKER)
         bounty.ok("work", "submit", batch_id, task, str(answer), "--account", WORKER)
     bounty.fails("work", "claim", batch_id, "0", "--account", REQUESTER, code=4, says="409")
     pending = bounty.json("batch", "results", batch_id, "--status", "pending")
-    assert [r["task_index"] for r in pending] == [0, 1]
+    assert [r["task_index"] for r in pending] == [0, 1, 2]
     worker = dev_account(6).address
     reviews = tmp_path / "reviews.jsonl"
     reviews.write_text(
@@ -34,7 +34,11 @@ def test_worker_claims_submits_is_reviewed_and_redeems_the_voucher(
         + "\n"
     )
     bounty.ok("batch", "review", batch_id, "--file", str(reviews), "--account", REQUESTER)
+    asked = bounty.ok("batch", "review", batch_id, "--account", REQUESTER, input="reject\nsmudged\n")
+    assert "task 2 of" in asked.stdout and "rejected (smudged)" in asked.stdout
     assert bounty.json("batch", "results", batch_id, "--status", "pending") == []
+    rejected = bounty.json("batch", "results", batch_id, "--status", "rejected")
+    assert sorted(r["task_index"] for r in rejected) == [1, 2]
     bounty.ok("batch", "pay", batch_id, worker, "0.0015", "--account", REQUESTER)
     bounty.fails("batch", "pay", batch_id, worker, "0.0015", "--account", REQUESTER, code=4, says="replay")
     backend.index()
