@@ -574,22 +574,28 @@ def propose_split(network: Network, member: LocalAccount, team_id: int, rule: st
 
 
 def team_view(network: Network, team_id: int) -> dict[str, Any]:
+    """A team as ChallengeTeams holds it: members (leader first), confirmation, split, proposal."""
     teams = network.contract("ChallengeTeams")
     with network.readable_errors():
         team, members, bps, proposed = teams.functions.getTeam(team_id).call()
-        leader, confirmed = teams.functions.teamStatus(team_id).call()
-    created = network.events(teams, "TeamCreated", teamId=team_id)
-    if not created:
-        raise RefusedError(f"team {team_id} does not exist")
+        _, confirmed = teams.functions.teamStatus(team_id).call()
+    (challenge_id, leader, _size, _confirmed_mask, _approval_mask, rule, proposed_rule, nonce, pending, disbanded) = (
+        team
+    )
+    if challenge_id == 0:
+        raise RefusedError(f"team {team_id} does not exist", "see `bounty team create`")
     return {
         "id": team_id,
-        "challenge_id": int(created[0]["args"]["challengeId"]),
+        "challenge_id": challenge_id,
         "leader": leader,
         "members": list(members),
         "confirmed": confirmed,
+        "disbanded": disbanded,
+        "rule": SPLIT_RULES[rule],
         "leader_bps": list(bps),
-        "proposed_bps": list(proposed),
-        "record": [v if isinstance(v, int | bool | str) else str(v) for v in team],
+        "proposal": {"nonce": nonce, "rule": SPLIT_RULES[proposed_rule], "leader_bps": list(proposed)}
+        if pending
+        else None,
     }
 
 

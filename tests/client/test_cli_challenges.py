@@ -59,6 +59,18 @@ def test_team_with_leader_half_split_is_paid_by_its_split(bounty: Bounty, platfo
     assert not bounty.json("team", "show", team_id)["confirmed"]
     bounty.ok("team", "confirm", team_id, "--account", MEMBER)
     assert bounty.json("team", "show", team_id)["confirmed"]
+    # The member asks for more; the split changes once the leader approves too.
+    proposed = bounty.ok(
+        "team", "propose-split", team_id, "--account", MEMBER, "--rule", "leader-half", "--bps", "6000", "--bps", "4000"
+    )
+    nonce = re.search(r"split proposal (\d+)", proposed.stdout)[1]  # type: ignore[index]
+    assert bounty.json("team", "show", team_id)["proposal"]["leader_bps"] == [6000, 4000]
+    bounty.fails(
+        "team", "approve-split", team_id, str(int(nonce) + 1), "--account", LEADER, code=4, says="StaleProposal"
+    )
+    bounty.ok("team", "approve-split", team_id, nonce, "--account", LEADER)
+    shown = bounty.json("team", "show", team_id)
+    assert shown["leader_bps"] == [6000, 4000] and shown["proposal"] is None
     work = tmp_path / "design.txt"
     work.write_text("a team's design")
     bounty.fails("challenge", "submit", challenge_id, str(work), "--account", MEMBER, code=4, says="NotTeamLeader")
@@ -72,8 +84,8 @@ def test_team_with_leader_half_split_is_paid_by_its_split(bounty: Bounty, platfo
         index: int(bounty.json("balance", "--account", f"dev:{index}")["withdrawable"]["ChallengeEscrow"])
         for index in (3, 4)
     }
-    # Half equally (0.25 each), half by 70/30 (0.35 and 0.15).
-    assert credited == {3: 6 * 10**17, 4: 4 * 10**17}
+    # Half equally (0.25 each), half by the agreed 60/40 (0.3 and 0.2).
+    assert credited == {3: 55 * 10**16, 4: 45 * 10**16}
     bounty.ok("withdraw", "--account", MEMBER)
     bounty.fails("withdraw", "--account", MEMBER, code=4, says="nothing to withdraw")
 
