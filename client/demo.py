@@ -255,7 +255,7 @@ def main() -> None:
         passed = run(Settings(), ClientSettings(), console)
     except CrowdbountyError as error:
         message, code = describe(error)
-        console.print(f"[bold red]error:[/bold red] {message}")
+        console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
         sys.exit(code)
     sys.exit(0 if passed else 1)
 
