@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend.api.errors import install_error_handlers
-from backend.api.routes import auth, health, microtasks, notifications, rooms
+from backend.api.routes import auth, challenges, health, microtasks, notifications, rooms
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.services.database import migrate
@@ -33,6 +33,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(challenges.router)
     app.include_router(auth.router)
     app.include_router(notifications.router)
     app.include_router(rooms.router)

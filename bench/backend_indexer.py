@@ -4,8 +4,6 @@ into SQLite and PostgreSQL. Run: `python -m bench.backend_indexer`."""
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,21 +14,12 @@ from web3 import HTTPProvider, Web3
 from backend.db import make_engine
 from backend.services.database import migrate
 from backend.services.indexer import FollowedContract, Indexer, IndexerConfig
+from devstack.contracts import load_artifact
 from devstack.results import record_results
 from devstack.services import LocalChain, LocalPostgres
-from devstack.settings import PROJECT_ROOT
 
 TRANSACTIONS = 30
 EVENTS_PER_TRANSACTION = 200
-ARTIFACT = PROJECT_ROOT / "build" / "contracts" / "IndexerProbe.json"
-
-
-def _artifact() -> dict[str, Any]:
-    if not ARTIFACT.exists():
-        brownie = Path(sys.executable).with_name("brownie")
-        subprocess.run([str(brownie), "compile"], cwd=PROJECT_ROOT, check=True, capture_output=True)
-    artifact: dict[str, Any] = json.loads(ARTIFACT.read_text())
-    return artifact
 
 
 def _emit(w3: Web3, artifact: dict[str, Any]) -> FollowedContract:
@@ -61,7 +50,7 @@ def main() -> None:
         with LocalChain(root / "chain-root") as chain:
             w3 = Web3(HTTPProvider(chain.rpc_url, request_kwargs={"timeout": 60}, exception_retry_configuration=None))
             w3.eth.default_account = w3.eth.accounts[0]
-            contract = _emit(w3, _artifact())
+            contract = _emit(w3, load_artifact("IndexerProbe"))
             results: dict[str, Any] = {
                 "events": TRANSACTIONS * EVENTS_PER_TRANSACTION,
                 "events_per_transaction": EVENTS_PER_TRANSACTION,

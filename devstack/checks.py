@@ -162,7 +162,10 @@ BENCHMARKS = {
         for part in ("challenge", "microtask")
     ],
     "storage": [Step("storage", [sys.executable, "-m", "bench.storage"])],
-    "backend": [Step("indexer", [sys.executable, "-m", "bench.backend_indexer"])],
+    "backend": [
+        Step("indexer", [sys.executable, "-m", "bench.backend_indexer"]),
+        Step("api", [sys.executable, "-m", "bench.backend_api"]),
+    ],
 }
 
 

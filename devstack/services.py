@@ -201,13 +201,19 @@ def backend_environment(settings: DevstackSettings) -> dict[str, str]:
     }
 
 
-def backend_service(settings: DevstackSettings) -> Service:
-    argv = [
-        sys.executable, "-m", "uvicorn", "backend.main:app",
-        "--host", settings.host,
-        "--port", str(settings.backend_port),
+def backend_argv(host: str, port: int, app: str = "backend.main:app") -> list[str]:
+    """The backend as it is served: one uvicorn worker, no reload, no access log."""
+    return [
+        sys.executable, "-m", "uvicorn", app,
+        "--host", host,
+        "--port", str(port),
+        "--workers", "1",
         "--no-access-log",
     ]  # fmt: skip
+
+
+def backend_service(settings: DevstackSettings) -> Service:
+    argv = backend_argv(settings.host, settings.backend_port)
     return Service(
         process=_managed("backend", argv, settings, backend_environment(settings)),
         port=settings.backend_port,
@@ -361,6 +367,47 @@ class LocalPostgres:
         shutil.rmtree(self._root, ignore_errors=True)
 
     def __enter__(self) -> "LocalPostgres":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class LocalBackend:
+    """The real backend (uvicorn, `backend_argv`) on a free port with the given `CROWDBOUNTY_*`
+    environment, for tests and benchmarks; ready once /openapi.json answers."""
+
+    def __init__(self, root: Path, env: dict[str, str], app: str = "backend.main:app", start_timeout_s: float = 60.0):
+        self.port = free_port()
+        self.start_timeout_s = start_timeout_s
+        self.process = ManagedProcess(
+            name="backend",
+            argv=backend_argv("127.0.0.1", self.port, app),
+            log_file=root / "run" / "backend.log",
+            pid_file=root / "run" / "backend.pid",
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/openapi.json", timeout=HEALTH_REQUEST_TIMEOUT_S).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def start(self) -> None:
+        self.process.start()
+        self.process.wait_healthy(self._answers, self.start_timeout_s)
+
+    def stop(self) -> None:
+        self.process.stop(timeout_s=10)
+
+    def __enter__(self) -> "LocalBackend":
         self.start()
         return self
 

@@ -6,7 +6,9 @@ what the npm registry offers: solcjs behind a `solc` shim, Ganache, js-ipfs, Ope
 
 import hashlib
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,11 @@ from devstack.settings import (
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 NODE_STAMP = NODE_MODULES / ".crowdbounty-installed"
+# Tools whose pins clash with Brownie's (schemathesis needs a newer Hypothesis than its
+# hypothesis==6.27.3) live in a venv of their own, run only as programs.
+TOOLS_VENV = PROJECT_ROOT / ".venv-tools"
+TOOLS_LOCK = PROJECT_ROOT / "requirements-tools.lock"
+TOOLS_STAMP = TOOLS_VENV / ".crowdbounty-installed"
 SOLC_SHIM_TEMPLATE = Path(__file__).with_name("solc_shim.js")
 BROWNIE_DATA = Path.home() / ".brownie"
 # Contract tests get their own port so they never attach to a running `make up` chain.
@@ -68,6 +75,29 @@ def ensure_node_modules() -> bool:
     if result.returncode != 0:
         raise ToolchainError(f"npm install failed with exit code {result.returncode}; see the output above")
     write_atomically(NODE_STAMP, _node_inputs_digest())
+    return True
+
+
+def ensure_tools_venv(venv: Path = TOOLS_VENV, lock: Path = TOOLS_LOCK) -> bool:
+    """Create `venv` from the pinned `lock` unless it already holds exactly that lock.
+
+    Returns whether an install ran. The lock is complete, so `--no-deps`; a failed install
+    leaves no stamp, and the next run starts from a fresh venv.
+    """
+    stamp = venv / TOOLS_STAMP.name
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted and (venv / "bin" / "python").exists():
+        return False
+    print(f"Installing the tools venv {venv.name} from {lock.name} (first time ~20 s)...", flush=True)
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-r", str(lock)],
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ToolchainError(f"pip install -r {lock.name} failed with exit code {result.returncode}; see above")
+    write_atomically(stamp, wanted)
     return True
 
 
@@ -161,5 +191,6 @@ def configure_brownie_networks(settings: DevstackSettings) -> bool:
 def setup(settings: DevstackSettings) -> None:
     """Everything the project needs beyond the virtualenv (which `make` creates)."""
     ensure_node_modules()
+    ensure_tools_venv()
     install_solc_shim()
     configure_brownie_networks(settings)

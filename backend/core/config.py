@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     indexer_poll_interval_s: float = Field(default=1.0, gt=0)
     indexer_backoff_max_s: float = Field(default=30.0, gt=0)
 
+    # The challenge metadata join, run by the indexer process after each indexing run: challenges
+    # resolved per run (each may wait up to ipfs_fetch_timeout_s for a missing CID), and the
+    # backoff between fetches of metadata IPFS did not have.
+    challenge_metadata_batch: int = Field(default=5, ge=1)
+    challenge_metadata_retry_initial_s: float = Field(default=30.0, gt=0)
+    challenge_metadata_retry_max_s: float = Field(default=3600.0, gt=0)
+
     # Sign-In with Ethereum (EIP-4361): a message is accepted only for this domain and URI,
     # on the chain id of the deployments file.
     siwe_domain: str = Field(default="localhost:8000", min_length=1)

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.models import Base
+from backend.models.challenges import include_in_autogenerate
 
 
 def _run(connection: Connection) -> None:
@@ -15,6 +16,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,6 +8,17 @@ is imported here, so that `Base.metadata` (which Alembic compares) knows all tab
 from backend.models.auth import AuthNonce, AuthSession, RateLimitCounter
 from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
 from backend.models.chain import ChainEvent, IndexedBlock, IndexerCursor
+from backend.models.challenges import (
+    Challenge,
+    ChallengeAcceptance,
+    ChallengeAward,
+    ChallengeContribution,
+    ChallengeEventLink,
+    ChallengeRefusal,
+    ChallengeSubmission,
+    ChallengeTeam,
+    ChallengeTeamPayout,
+)
 from backend.models.documents import IpfsDocument
 from backend.models.microtasks import (
     MicrotaskBatch,
@@ -31,6 +42,15 @@ __all__ = [
     "Base",
     "BigId",
     "ChainEvent",
+    "Challenge",
+    "ChallengeAcceptance",
+    "ChallengeAward",
+    "ChallengeContribution",
+    "ChallengeEventLink",
+    "ChallengeRefusal",
+    "ChallengeSubmission",
+    "ChallengeTeam",
+    "ChallengeTeamPayout",
     "IndexedBlock",
     "IndexerCursor",
     "IpfsDocument",

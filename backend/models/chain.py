@@ -49,6 +49,8 @@ class IndexedBlock(Base):
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
     parent_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    # Block time (Unix seconds), so projections can date events; null for rows stored before it was kept.
+    timestamp: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class IndexerCursor(Base):

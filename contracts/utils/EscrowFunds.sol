@@ -3,7 +3,7 @@ pragma solidity 0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {StorageSlot} from "@openzeppelin/contracts/utils/StorageSlot.sol";
 
 /**
  * @title EscrowFunds
@@ -13,9 +13,21 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
  * difference, so a fee-on-transfer token is credited by what actually arrived; callers
  * that need an exact amount compare the return value. Every function that moves value
  * is `nonReentrant` in the inheriting contract or here.
+ *
+ * The reentrancy guard is OpenZeppelin's ReentrancyGuard (same storage slot, same values)
+ * behind three virtual hooks, so that an escrow can keep its lock in a storage word that its
+ * guarded calls write anyway (transient storage is not available on shanghai).
  */
-abstract contract EscrowFunds is ReentrancyGuard {
+abstract contract EscrowFunds {
     using SafeERC20 for IERC20;
+    using StorageSlot for bytes32;
+
+    // OpenZeppelin ReentrancyGuard's ERC-7201 slot:
+    // keccak256(abi.encode(uint256(keccak256("openzeppelin.storage.ReentrancyGuard")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant REENTRANCY_GUARD_STORAGE =
+        0x9b779b17422d0df92223018b32b4d1fa46e071723d6817e2486d003becc55f00;
+    uint256 internal constant NOT_ENTERED = 1;
+    uint256 internal constant ENTERED = 2;
 
     /// @notice The token address that denotes ETH.
     address public constant NATIVE = address(0);
@@ -30,9 +42,22 @@ abstract contract EscrowFunds is ReentrancyGuard {
     error NothingToWithdraw(address account, address token);
     /// @notice Sending ETH to the account failed.
     error EthTransferFailed(address to, uint256 amount);
+    /// @notice A `nonReentrant` function was entered again before it returned.
+    error ReentrancyGuardReentrantCall();
 
     /// @notice `account` withdrew `amount` of `token`.
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
+
+    constructor() {
+        _initReentrancyGuard();
+    }
+
+    /// @dev Prevents a contract from calling itself, directly or indirectly.
+    modifier nonReentrant() {
+        _enterNonReentrant();
+        _;
+        _exitNonReentrant();
+    }
 
     /**
      * @notice What `account` can withdraw in `token` now.
@@ -85,6 +110,24 @@ abstract contract EscrowFunds is ReentrancyGuard {
     /// @dev Credit `amount` of `token` to `account`, to be withdrawn later.
     function _credit(address token, address account, uint256 amount) internal {
         _withdrawable[token][account] += amount;
+    }
+
+    /// @dev Set the guard to "not entered" (non-zero, so that every lock and unlock is a cheap
+    /// non-zero write with a refund, as in OpenZeppelin's ReentrancyGuard).
+    function _initReentrancyGuard() internal virtual {
+        REENTRANCY_GUARD_STORAGE.getUint256Slot().value = NOT_ENTERED;
+    }
+
+    /// @dev Revert if a guarded call is in progress, else mark one as in progress.
+    function _enterNonReentrant() internal virtual {
+        StorageSlot.Uint256Slot storage status = REENTRANCY_GUARD_STORAGE.getUint256Slot();
+        if (status.value == ENTERED) revert ReentrancyGuardReentrantCall();
+        status.value = ENTERED;
+    }
+
+    /// @dev Mark the guarded call as finished.
+    function _exitNonReentrant() internal virtual {
+        REENTRANCY_GUARD_STORAGE.getUint256Slot().value = NOT_ENTERED;
     }
 
     /// @dev Hook for inheriting contracts that track their total liabilities per token.

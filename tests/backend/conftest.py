@@ -2,8 +2,6 @@
 file AND on a real PostgreSQL (pgserver); contracts are deployed on the session's Ganache."""
 
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,10 +28,8 @@ from backend.models import ChainEvent, IndexerCursor
 from backend.services.auth import SiweMessage, format_siwe_message
 from backend.services.database import migrate
 from backend.services.indexer import FollowedContract, Indexer, IndexerConfig, Projection
+from devstack.contracts import Platform, deploy, deploy_platform, load_artifact
 from devstack.services import LocalChain, LocalPostgres
-from devstack.settings import PROJECT_ROOT
-
-PROBE_ARTIFACT = PROJECT_ROOT / "build" / "contracts" / "IndexerProbe.json"
 
 
 @dataclass
@@ -74,19 +70,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
-
-
-def _compile_once() -> None:
-    if not PROBE_ARTIFACT.exists():
-        brownie = Path(sys.executable).with_name("brownie")
-        subprocess.run([str(brownie), "compile"], cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=300)
-
-
-def load_artifact(name: str) -> dict[str, Any]:
-    """A contract's ABI and bytecode from build/contracts, compiled by Brownie on first use (~4 s)."""
-    _compile_once()
-    artifact: dict[str, Any] = json.loads((PROBE_ARTIFACT.parent / f"{name}.json").read_text())
-    return artifact
 
 
 @pytest.fixture(scope="session")
@@ -212,47 +195,29 @@ def _json_arg(value: Any) -> Any:
 
 
 @dataclass
-class Escrows:
-    """Fresh Crowdbounty contracts on the session's chain: both escrows, the teams registry the
-    challenge escrow created, and a plain ERC-20 (TestToken) minted to the dev accounts."""
+class Escrows(Platform):
+    """Fresh Crowdbounty contracts on the session's chain (see `Platform`), and a plain ERC-20
+    (TestToken) minted to the dev accounts."""
 
     w3: Web3
-    challenge: Contract
-    teams: Contract
-    microtask: Contract
     token: Contract
-    block: int
 
     def followed(self) -> list[FollowedContract]:
         """What the indexer follows on the `make up` stack: the three platform contracts."""
         return [
             FollowedContract(name, str(contract.address), contract.abi, self.block)
-            for name, contract in (
-                ("ChallengeEscrow", self.challenge),
-                ("ChallengeTeams", self.teams),
-                ("MicrotaskEscrow", self.microtask),
-            )
+            for name, contract in self.by_name().items()
         ]
-
-
-def _deploy(w3: Web3, name: str, *args: Any) -> tuple[Contract, int]:
-    artifact = load_artifact(name)
-    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor(*args).transact())
-    return w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"]), int(receipt["blockNumber"])
 
 
 @pytest.fixture
 def escrows(w3: Web3) -> Escrows:
     """The platform contracts, deployed afresh so a test indexes only its own events."""
-    challenge, block = _deploy(w3, "ChallengeEscrow")
-    microtask, _ = _deploy(w3, "MicrotaskEscrow")
-    teams_artifact = load_artifact("ChallengeTeams")
-    teams = w3.eth.contract(address=challenge.functions.teams().call(), abi=teams_artifact["abi"])
-    token, _ = _deploy(w3, "TestToken")
+    platform = deploy_platform(w3)
+    token, _ = deploy(w3, "TestToken")
     for account in w3.eth.accounts[:6]:
         w3.eth.wait_for_transaction_receipt(token.functions.mint(account, 10**24).transact())
-    return Escrows(w3, challenge, teams, microtask, token, block)
+    return Escrows(platform.challenge, platform.teams, platform.microtask, platform.block, w3, token)
 
 
 # ---------------------------------------------------------------- API (auth, notifications, rooms)

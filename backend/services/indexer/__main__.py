@@ -10,15 +10,18 @@ import sys
 import threading
 from types import FrameType
 
+from sqlalchemy.exc import OperationalError
 from web3 import HTTPProvider, Web3
 
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.errors import CrowdbountyError
+from backend.services.challenges.metadata import RetryPolicy, resolve_pending_metadata
 from backend.services.database import migrate
 from backend.services.deployments import load_deployments
-from backend.services.indexer import PROJECTIONS, Indexer, config_from_settings, contracts_from_deployments
+from backend.services.indexer import PROJECTIONS, Indexer, RunStats, config_from_settings, contracts_from_deployments
 from backend.services.notifications import run_deadline_job
+from backend.services.storage.ipfs import IpfsClient
 
 log = logging.getLogger("backend.services.indexer")
 
@@ -51,6 +54,15 @@ def main() -> int:
             projections=PROJECTIONS,
             expected_chain_id=deployments.chain_id,
         )
+        ipfs = IpfsClient.from_settings(settings)
+        policy = RetryPolicy(settings.challenge_metadata_retry_initial_s, settings.challenge_metadata_retry_max_s)
+
+        def join_metadata(_stats: RunStats) -> None:
+            try:
+                resolve_pending_metadata(engine, ipfs, policy=policy, batch=settings.challenge_metadata_batch)
+            except OperationalError as error:  # the database is away: the next run retries
+                log.warning("metadata join skipped: %s", error)
+
         # "Deadline near" notifications, measured in chain time (what the contracts compare with).
         deadlines = threading.Thread(
             target=run_deadline_job,
@@ -66,10 +78,11 @@ def main() -> int:
         )
         deadlines.start()
         try:
-            indexer.run_forever(stop)
+            indexer.run_forever(stop, after_run=join_metadata)
         finally:
             stop.set()
             deadlines.join()
+            ipfs.close()
     except CrowdbountyError as error:
         log.error("%s", error)
         return 2

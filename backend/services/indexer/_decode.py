@@ -40,6 +40,8 @@ class DecodedEvent:
     tx_index: int
     log_index: int
     args: dict[str, JsonValue]
+    # The block's time (Unix seconds); logs do not carry it, the indexer adds it from the header.
+    block_timestamp: int | None = None
 
 
 def to_json(value: Any, abi_type: Mapping[str, Any]) -> JsonValue:

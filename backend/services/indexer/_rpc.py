@@ -39,6 +39,7 @@ class BlockHeader:
     number: int
     hash: str
     parent_hash: str
+    timestamp: int
 
 
 def _unwrap(method: str, response: Any) -> Any:
@@ -52,7 +53,9 @@ def _unwrap(method: str, response: Any) -> Any:
 def _header(raw: Any) -> BlockHeader | None:
     if raw is None:
         return None
-    return BlockHeader(int(raw["number"], 16), raw["hash"].lower(), raw["parentHash"].lower())
+    return BlockHeader(
+        int(raw["number"], 16), raw["hash"].lower(), raw["parentHash"].lower(), int(raw["timestamp"], 16)
+    )
 
 
 class Rpc:

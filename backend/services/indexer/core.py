@@ -12,8 +12,8 @@ highest one the chain still has, deletes everything above it and indexes again f
 
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
@@ -177,9 +177,12 @@ class Indexer:
         stats.cursor = cursor
         return stats
 
-    def run_forever(self, stop_event: threading.Event) -> None:
+    def run_forever(self, stop_event: threading.Event, after_run: Callable[[RunStats], None] | None = None) -> None:
         """Index, then poll for new blocks, until `stop_event` is set; waits out a node or
-        database that is down with capped exponential backoff. Returns between transactions."""
+        database that is down with capped exponential backoff. Returns between transactions.
+
+        `after_run` is called after each successful run, outside the indexer's transactions
+        (for work that must not hold them, like fetching metadata from IPFS)."""
 
         def sleep(seconds: float) -> None:
             stop_event.wait(seconds)
@@ -207,6 +210,8 @@ class Indexer:
                 log.warning("recovered after %d failed attempts; indexed up to block %d", failed_attempts, stats.cursor)
             if stats.events or stats.rewinds:
                 log.info("indexed up to block %d: %d events, %d rewinds", stats.cursor, stats.events, stats.rewinds)
+            if after_run is not None:
+                after_run(stats)
             if stats.caught_up:
                 stop_event.wait(self.config.poll_interval_s)
         log.info("stopped")
@@ -276,6 +281,9 @@ class Indexer:
             if header is None or header.hash != event.block_hash:
                 raise _ChainMovedError
         fetched.blocks = {number: header for number, header in headers.items() if header is not None}
+        fetched.events = [
+            replace(event, block_timestamp=fetched.blocks[event.block_number].timestamp) for event in fetched.events
+        ]
         return fetched
 
     def _move_cursor(self, session: Session, chain_id: int, expected: int, new: int) -> None:
@@ -312,6 +320,7 @@ class Indexer:
                         "number": h.number,
                         "hash": h.hash,
                         "parent_hash": h.parent_hash,
+                        "timestamp": h.timestamp,
                     }
                     for h in fetched.blocks.values()
                 ],

@@ -32,12 +32,12 @@ class Projection:
         return self.handlers.get(f"{contract_name}.{event_name}") or self.handlers.get(event_name)
 
 
-# The projections `python -m backend.services.indexer` runs, in order. Domain modules add
-# theirs here (e.g. `challenges.PROJECTION`) when they exist.
-# Imported last: the domain modules import `Projection` from here (and the indexer only for
-# type checking), so these imports see a complete module.
+# The projections `python -m backend.services.indexer` runs, in order. They are imported
+# last: the domain modules import `Projection` from here (and the indexer only for type
+# checking), so these imports see a complete module.
 from backend.services import notifications  # noqa: E402
+from backend.services.challenges.projection import PROJECTION as CHALLENGES  # noqa: E402
 from backend.services.microtasks.projection import PROJECTION as MICROTASKS_PROJECTION  # noqa: E402
 
 NOTIFICATIONS = Projection("notifications", handlers=notifications.HANDLERS, on_rewind=notifications.on_rewind)
-PROJECTIONS: tuple[Projection, ...] = (MICROTASKS_PROJECTION, NOTIFICATIONS)
+PROJECTIONS: tuple[Projection, ...] = (CHALLENGES, MICROTASKS_PROJECTION, NOTIFICATIONS)

@@ -357,3 +357,34 @@ def test_extend_deadlines_after_terms_frozen_is_allowed(escrow, challenge, seeke
     c = escrow.getChallenge(challenge)
     escrow.extendDeadlines(challenge, c["submissionDeadline"] + 1, c["evaluationDeadline"] + 1, {"from": seeker})
     assert escrow.getChallenge(challenge)["evaluationDeadline"] == c["evaluationDeadline"] + 1
+
+
+def test_register_agreement_assigns_ids_from_one_and_emits_them(escrow, deployer, outsider):
+    tx = escrow.registerAgreement(AGREEMENT, {"from": deployer})
+    assert tx.return_value == 1
+    assert tx.events["AgreementRegistered"]["agreementId"] == 1
+    assert tx.events["AgreementRegistered"]["agreementHash"] == AGREEMENT
+    other = "0x" + "ab" * 32
+    assert escrow.registerAgreement(other, {"from": outsider}).return_value == 2
+    assert escrow.agreementIdOf(AGREEMENT) == 1
+    assert escrow.agreementIdOf(other) == 2
+
+
+def test_register_agreement_refuses_a_registered_or_empty_hash(escrow, deployer):
+    escrow.registerAgreement(AGREEMENT, {"from": deployer})
+    with brownie.reverts(err("AgreementAlreadyRegistered", AGREEMENT, 1)):
+        escrow.registerAgreement(AGREEMENT, {"from": deployer})
+    with brownie.reverts(err("EmptyAgreement")):
+        escrow.registerAgreement("0x" + "00" * 32, {"from": deployer})
+
+
+def test_challenge_under_a_registered_agreement_stores_its_id_and_reads_back_the_hash(escrow, deployer, seeker, solver):
+    escrow.registerAgreement(AGREEMENT, {"from": deployer})
+    registered = escrow.createChallenge(terms(), {"from": seeker, "value": PRIZE}).return_value
+    own_terms = "0x" + "cd" * 32
+    own = escrow.createChallenge(terms(agreement=own_terms), {"from": seeker, "value": PRIZE}).return_value
+    assert escrow.getChallenge(registered)["agreementHash"] == AGREEMENT
+    assert escrow.getChallenge(own)["agreementHash"] == own_terms
+    assert escrow.agreementIdOf(own_terms) == 0  # a challenge's own agreement is not registered
+    escrow.acceptTerms(registered, AGREEMENT, {"from": solver})
+    escrow.acceptTerms(own, own_terms, {"from": solver})
