@@ -1,19 +1,24 @@
-"""What the auth, notification and room services need to know about a challenge, read from
-the raw `chain_events` rows of ChallengeEscrow and ChallengeTeams.
+"""What the notification and room services need to know about a challenge, read from the
+challenge domain tables (backend/models/challenges.py).
 
-Kept in one module on purpose: when the challenge domain tables exist, these lookups are
-repointed at them and nothing else changes. Every function reads the caller's session, so
-inside the indexer's transaction it also sees the events of the range being stored.
+Every function reads the caller's session, so inside the indexer's transaction it sees the
+rows the challenge projection (which runs before the notifications one) has just written.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from backend.models import ChainEvent
+from backend.models.chain import ChainEvent
+from backend.models.challenges import (
+    Challenge,
+    ChallengeAcceptance,
+    ChallengeEventLink,
+    ChallengeSubmission,
+    ChallengeTeam,
+)
 
 ESCROW_CONTRACT = "ChallengeEscrow"
 TEAMS_CONTRACT = "ChallengeTeams"
@@ -36,34 +41,39 @@ class Deadlines:
     block_number: int
 
 
-def _events(
-    session: Session, ref: ChallengeRef, event_name: str, contract: str = ESCROW_CONTRACT
-) -> Sequence[ChainEvent]:
-    query = select(ChainEvent).where(
-        ChainEvent.chain_id == ref.chain_id,
-        ChainEvent.contract_name == contract,
-        ChainEvent.event_name == event_name,
-        ChainEvent.args["challengeId"].as_string() == str(ref.challenge_id),
+def _challenge(session: Session, ref: ChallengeRef) -> Challenge | None:
+    return session.scalar(
+        select(Challenge).where(
+            Challenge.chain_id == ref.chain_id,
+            Challenge.challenge_id == ref.challenge_id,
+            Challenge.escrow_address == ref.escrow,
+        )
     )
-    if contract == ESCROW_CONTRACT:
-        query = query.where(ChainEvent.contract_address == ref.escrow)
-    return session.scalars(query.order_by(ChainEvent.block_number, ChainEvent.log_index)).all()
 
 
-def _created(session: Session, ref: ChallengeRef) -> ChainEvent | None:
-    created = _events(session, ref, "ChallengeCreated")
-    return created[0] if created else None
+def _ref(challenge: Challenge) -> ChallengeRef:
+    return ChallengeRef(challenge.chain_id, challenge.escrow_address, challenge.challenge_id)
 
 
 def challenge_seeker(session: Session, ref: ChallengeRef) -> str | None:
     """The seeker (creator) of the challenge; None while its creation is not indexed."""
-    created = _created(session, ref)
-    return str(created.args["seeker"]) if created else None
+    challenge = _challenge(session, ref)
+    return challenge.seeker if challenge else None
 
 
 def acceptor_blocks(session: Session, ref: ChallengeRef) -> dict[str, int]:
     """Every solver that accepted the challenge's agreement on chain, with the block it did so in."""
-    return {str(row.args["solver"]): row.block_number for row in _events(session, ref, "TermsAccepted")}
+    rows = session.execute(
+        select(ChallengeAcceptance.solver, ChallengeAcceptance.block_number)
+        .join(Challenge, Challenge.id == ChallengeAcceptance.challenge_pk)
+        .where(
+            Challenge.chain_id == ref.chain_id,
+            Challenge.challenge_id == ref.challenge_id,
+            Challenge.escrow_address == ref.escrow,
+        )
+        .order_by(ChallengeAcceptance.block_number, ChallengeAcceptance.id)
+    )
+    return dict(rows.tuples().all())
 
 
 def acceptors(session: Session, ref: ChallengeRef) -> list[str]:
@@ -72,60 +82,89 @@ def acceptors(session: Session, ref: ChallengeRef) -> list[str]:
 
 
 def has_accepted_terms(session: Session, ref: ChallengeRef, address: str) -> bool:
-    return address in acceptor_blocks(session, ref)
+    accepted = session.scalar(
+        select(ChallengeAcceptance.id)
+        .join(Challenge, Challenge.id == ChallengeAcceptance.challenge_pk)
+        .where(
+            Challenge.chain_id == ref.chain_id,
+            Challenge.challenge_id == ref.challenge_id,
+            Challenge.escrow_address == ref.escrow,
+            ChallengeAcceptance.solver == address,
+        )
+    )
+    return accepted is not None
 
 
 def team_members(session: Session, ref: ChallengeRef, team_id: int) -> list[str]:
     """The leader and members of team `team_id` (formed in the escrow's ChallengeTeams)."""
-    for row in _events(session, ref, "TeamCreated", TEAMS_CONTRACT):
-        if row.args["teamId"] == str(team_id):
-            members: list[Any] = row.args["members"]
-            return [str(row.args["leader"]), *(str(member) for member in members)]
-    return []
+    team = session.scalar(
+        select(ChallengeTeam).where(ChallengeTeam.chain_id == ref.chain_id, ChallengeTeam.team_id == team_id)
+    )
+    return list(team.members) if team else []
+
+
+def _submissions(session: Session, ref: ChallengeRef) -> Sequence[tuple[str, int | None]]:
+    return (
+        session.execute(
+            select(ChallengeSubmission.entrant, ChallengeSubmission.team_id)
+            .join(Challenge, Challenge.id == ChallengeSubmission.challenge_pk)
+            .where(
+                Challenge.chain_id == ref.chain_id,
+                Challenge.challenge_id == ref.challenge_id,
+                Challenge.escrow_address == ref.escrow,
+            )
+        )
+        .tuples()
+        .all()
+    )
 
 
 def submitted_addresses(session: Session, ref: ChallengeRef) -> set[str]:
     """Everyone whose entry is submitted: solo entrants and every member of a submitting team."""
     submitted: set[str] = set()
-    for row in _events(session, ref, "SubmissionCommitted"):
-        submitted.add(str(row.args["entrant"]))
-        if row.args["teamId"] != "0":
-            submitted.update(team_members(session, ref, int(row.args["teamId"])))
+    for entrant, team_id in _submissions(session, ref):
+        submitted.add(entrant)
+        if team_id:
+            submitted.update(team_members(session, ref, team_id))
     return submitted
 
 
 def entrant_team(session: Session, ref: ChallengeRef, entrant: str) -> int:
     """The team `entrant` submitted for (0: a solo entry or no submission)."""
-    for row in _events(session, ref, "SubmissionCommitted"):
-        if row.args["entrant"] == entrant:
-            return int(row.args["teamId"])
+    for submitter, team_id in _submissions(session, ref):
+        if submitter == entrant:
+            return team_id or 0
     return 0
 
 
-def is_closed(session: Session, ref: ChallengeRef) -> bool:
-    """Cancelled or settled."""
-    return bool(_events(session, ref, "ChallengeCancelled") or _events(session, ref, "ChallengeSettled"))
-
-
 def deadlines(session: Session, ref: ChallengeRef) -> Deadlines | None:
-    """The current deadlines: from the last DeadlinesExtended, else from the creation terms."""
-    extended = _events(session, ref, "DeadlinesExtended")
-    if extended:
-        last = extended[-1]
-        return Deadlines(int(last.args["submissionDeadline"]), int(last.args["evaluationDeadline"]), last.block_number)
-    created = _created(session, ref)
-    if created is None:
+    """The current deadlines (extensions included), with the block that set them."""
+    challenge = _challenge(session, ref)
+    if challenge is None:
         return None
-    terms: dict[str, Any] = created.args["terms"]
-    return Deadlines(int(terms["submissionDeadline"]), int(terms["evaluationDeadline"]), created.block_number)
-
-
-def open_challenges(session: Session, chain_id: int | None = None) -> list[ChallengeRef]:
-    """Every indexed challenge that is neither cancelled nor settled."""
-    query = select(ChainEvent.chain_id, ChainEvent.contract_address, ChainEvent.args).where(
-        ChainEvent.contract_name == ESCROW_CONTRACT, ChainEvent.event_name == "ChallengeCreated"
+    extended_in = session.scalar(
+        select(func.max(ChallengeEventLink.block_number))
+        .join(ChainEvent, ChainEvent.id == ChallengeEventLink.chain_event_id)
+        .where(ChallengeEventLink.challenge_pk == challenge.id, ChainEvent.event_name == "DeadlinesExtended")
     )
+    set_in = extended_in if extended_in is not None else challenge.created_block
+    return Deadlines(challenge.submission_deadline, challenge.evaluation_deadline, set_in)
+
+
+def open_challenges(
+    session: Session, chain_id: int | None = None, deadline_between: tuple[int, int] | None = None
+) -> list[ChallengeRef]:
+    """Indexed challenges that are neither cancelled nor settled; with `deadline_between`
+    (start, end], only those with a submission or evaluation deadline in that window."""
+    query = select(Challenge).where(Challenge.state == "open")
     if chain_id is not None:
-        query = query.where(ChainEvent.chain_id == chain_id)
-    refs = [ChallengeRef(row[0], row[1], int(row[2]["challengeId"])) for row in session.execute(query)]
-    return [ref for ref in refs if not is_closed(session, ref)]
+        query = query.where(Challenge.chain_id == chain_id)
+    if deadline_between is not None:
+        start, end = deadline_between
+        query = query.where(
+            or_(
+                (Challenge.submission_deadline > start) & (Challenge.submission_deadline <= end),
+                (Challenge.evaluation_deadline > start) & (Challenge.evaluation_deadline <= end),
+            )
+        )
+    return [_ref(challenge) for challenge in session.scalars(query.order_by(Challenge.id))]

@@ -37,6 +37,7 @@ CHALLENGE_CANCELLED = "challenge_cancelled"
 CHALLENGE_SETTLED = "challenge_settled"
 SUBMISSION_DEADLINE_NEAR = "submission_deadline_near"
 EVALUATION_DEADLINE_NEAR = "evaluation_deadline_near"
+VOUCHER_ISSUED = "voucher_issued"
 
 
 def lock_notifications(session: Session) -> None:
@@ -152,7 +153,7 @@ def notify_deadlines(session: Session, now: int, window_s: int, chain_id: int | 
     Returns how many notifications were new."""
     lock_notifications(session)
     created = 0
-    for ref in facts.open_challenges(session, chain_id):
+    for ref in facts.open_challenges(session, chain_id, deadline_between=(now, now + window_s)):
         due = facts.deadlines(session, ref)
         if due is None:
             continue

@@ -1,6 +1,6 @@
 """A whole batch on the real chain, IPFS node and both databases: funded with a manifest on
 IPFS, indexed, worked through the API (claims with a timeout and a re-claim, results,
-approvals with a bonus, a rejection), paid by vouchers redeemed ON CHAIN with the signatures
+approvals with a bonus, a rejection), paid by vouchers (each announced to its worker) redeemed ON CHAIN with the signatures
 the API stored, and closed."""
 
 import time
@@ -18,6 +18,10 @@ from microtask_support import (
     WORKER3,
     Market,
 )
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.models import Notification
 
 
 def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) -> None:
@@ -98,6 +102,17 @@ def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) 
         issued = api.post(f"/api/batches/{batch_id}/vouchers", json=body)
         assert issued.status_code == 201, issued.text
     assert api.get(f"/api/batches/{batch_id}").json()["progress"]["vouchered"] == str(sum(owed.values()))
+    with Session(market.engine) as session:
+        issued_notes = session.execute(
+            select(Notification.address, Notification.payload["cumulative_amount"].as_string())
+            .where(Notification.kind == "voucher_issued")
+            .order_by(Notification.id)
+        ).all()
+    assert issued_notes == [
+        (ADDRESSES[WORKER1], str(REWARD)),
+        (ADDRESSES[WORKER1], str(owed[WORKER1])),
+        (ADDRESSES[WORKER3], str(owed[WORKER3])),
+    ]
 
     # Each worker redeems ON CHAIN exactly what the API hands out.
     for worker, amount in owed.items():

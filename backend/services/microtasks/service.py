@@ -64,6 +64,7 @@ from backend.services.microtasks.typed_data import (
     review_message,
     voucher_message,
 )
+from backend.services.notifications import VOUCHER_ISSUED, notify
 from backend.services.storage.errors import StorageError
 from backend.services.storage.ipfs import IpfsClient
 from backend.services.storage.metadata import TaskBatchMetadata
@@ -664,6 +665,16 @@ def issue_voucher(
         issued_at=now,
     )
     session.add(row)
+    notify(
+        session,
+        chain_id=escrow.chain_id,
+        address=voucher.worker,
+        kind=VOUCHER_ISSUED,
+        payload={"escrow": escrow.address, "batch_id": str(batch.batch_id), "cumulative_amount": str(amount)},
+        dedupe_key=f"{VOUCHER_ISSUED}:{escrow.chain_id}:{escrow.address}:{batch.batch_id}:{voucher.worker}:{amount}",
+        # Removed with the batch if a reorg orphans the block that funded it.
+        block_number=batch.funded_block,
+    )
     _commit(session, "the voucher")
     log.info("voucher issued: batch %d, worker %s, cumulative %d", batch.batch_id, voucher.worker, amount)
     return _voucher_out(batch, row)
