@@ -3,8 +3,6 @@ file describing it, the session's IPFS node, and `bounty` run in-process (Typer'
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,29 +25,14 @@ from backend.services.deployments import load_deployments
 from backend.services.indexer import PROJECTIONS, FollowedContract, Indexer, IndexerConfig
 from client.cli import app
 from client.wallets import dev_account
+from devstack.contracts import deploy, deploy_platform
 from devstack.services import LocalChain, LocalIpfsNode
-from devstack.settings import PROJECT_ROOT
-
-ARTIFACTS = PROJECT_ROOT / "build" / "contracts"
-
-
-def _artifact(name: str) -> dict[str, Any]:
-    if not (ARTIFACTS / "IndexerProbe.json").exists():
-        brownie = Path(sys.executable).with_name("brownie")
-        subprocess.run([str(brownie), "compile"], cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=300)
-    artifact: dict[str, Any] = json.loads((ARTIFACTS / f"{name}.json").read_text())
-    return artifact
-
-
-def _deploy(w3: Web3, name: str) -> tuple[Contract, int]:
-    artifact = _artifact(name)
-    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    receipt = w3.eth.wait_for_transaction_receipt(factory.constructor().transact())
-    return w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"]), int(receipt["blockNumber"])
 
 
 @dataclass
 class Platform:
+    """The contracts of one test, the chain they are on, and their deployments file."""
+
     w3: Web3
     challenge: Contract
     teams: Contract
@@ -62,9 +45,6 @@ class Platform:
         self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
         self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
 
-    def now(self) -> int:
-        return int(self.w3.eth.get_block("latest")["timestamp"])
-
     def balance(self, index: int) -> int:
         return int(self.w3.eth.get_balance(dev_account(index).address))
 
@@ -75,27 +55,13 @@ def platform(running_chain: LocalChain, tmp_path: Path) -> Platform:
     accounts, and a deployments file like the one `make up` writes."""
     w3 = Web3(HTTPProvider(running_chain.rpc_url, request_kwargs={"timeout": 10}, exception_retry_configuration=None))
     w3.eth.default_account = w3.eth.accounts[0]
-    challenge, block = _deploy(w3, "ChallengeEscrow")
-    microtask, _ = _deploy(w3, "MicrotaskEscrow")
-    teams = w3.eth.contract(address=challenge.functions.teams().call(), abi=_artifact("ChallengeTeams")["abi"])
-    token, _ = _deploy(w3, "TestToken")
+    deployed = deploy_platform(w3)
+    token, _ = deploy(w3, "TestToken")
     for account in w3.eth.accounts[:6]:
         w3.eth.wait_for_transaction_receipt(token.functions.mint(account, 10**24).transact())
-    contracts = {
-        name: {"address": c.address, "block": block, "tx": "", "bytecode_sha1": "", "abi": c.abi}
-        for name, c in (("ChallengeEscrow", challenge), ("ChallengeTeams", teams), ("MicrotaskEscrow", microtask))
-    }
     file = tmp_path / "deployments.json"
-    file.write_text(
-        json.dumps(
-            {
-                "chain_id": w3.eth.chain_id,
-                "genesis_hash": w3.eth.get_block(0)["hash"].to_0x_hex(),
-                "contracts": contracts,
-            }
-        )
-    )
-    return Platform(w3, challenge, teams, microtask, token, file)
+    deployed.write_deployments(w3, file)
+    return Platform(w3, deployed.challenge, deployed.teams, deployed.microtask, token, file)
 
 
 @dataclass

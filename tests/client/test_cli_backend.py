@@ -51,12 +51,15 @@ def test_worker_claims_submits_is_reviewed_and_redeems_the_voucher(
     assert bounty.json("work", "vouchers", "--account", WORKER)[0]["redeemable"] == "0"
 
 
-def test_project_room_opens_to_solvers_who_accepted(
+def test_challenge_list_and_project_room_open_to_solvers_who_accepted(
     bounty: Bounty, platform: Platform, backend: Backend, tmp_path: Path
 ) -> None:
     challenge_id = str(bounty.json("challenge", "create", str(write_challenge(tmp_path)), "--account", "dev:1")["id"])
     bounty.ok("challenge", "accept", challenge_id, "--account", "dev:2", "--yes")
     backend.index()
+    listed = bounty.json("challenge", "list", "--status", "open", "--kind", "ideation")
+    assert [(c["challenge_id"], c["acceptance_count"]) for c in listed] == [(int(challenge_id), 1)]
+    assert bounty.json("challenge", "list", "--kind", "rfp") == []
     brief = tmp_path / "brief.pdf"
     brief.write_bytes(b"%PDF confidential data sheet")
     bounty.ok("challenge", "room-add", challenge_id, str(brief), "--account", "dev:1")
