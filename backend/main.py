@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend.api.errors import install_error_handlers
-from backend.api.routes import auth, challenges, health, microtasks, notifications, rooms
+from backend.api.routes import auth, challenges, health, microtasks, notifications, profiles, rooms
 from backend.core.config import get_settings
 from backend.db import make_engine
 from backend.services.database import migrate
@@ -38,6 +38,7 @@ def create_app() -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(rooms.router)
     app.include_router(microtasks.router)
+    app.include_router(profiles.router)
     return app
 
 

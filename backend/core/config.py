@@ -41,9 +41,10 @@ class Settings(BaseSettings):
     indexer_poll_interval_s: float = Field(default=1.0, gt=0)
     indexer_backoff_max_s: float = Field(default=30.0, gt=0)
 
-    # The challenge metadata join, run by the indexer process after each indexing run: challenges
-    # resolved per run (each may wait up to ipfs_fetch_timeout_s for a missing CID), and the
-    # backoff between fetches of metadata IPFS did not have.
+    # The metadata join, run by the indexer process after each indexing run: challenges (and new
+    # task batches, whose manifests are loaded then) resolved per run (each may wait up to
+    # ipfs_fetch_timeout_s for a missing CID), and the backoff between fetches of challenge
+    # metadata IPFS did not have.
     challenge_metadata_batch: int = Field(default=5, ge=1)
     challenge_metadata_retry_initial_s: float = Field(default=30.0, gt=0)
     challenge_metadata_retry_max_s: float = Field(default=3600.0, gt=0)

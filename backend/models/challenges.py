@@ -11,20 +11,16 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
-
-UINT256_DIGITS = 78
+from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId, Uint256
 
 # Full-text search objects the migration creates per dialect (FTS5 table and its shadow tables
 # on SQLite, a generated tsvector column and its GIN index on PostgreSQL); no model describes them.
@@ -38,24 +34,6 @@ def include_in_autogenerate(_object: Any, name: str | None, type_: str, reflecte
     return (type_, name) not in _SEARCH_OBJECTS and not (type_ == "table" and name.startswith("challenges_fts_"))
 
 
-class Uint256(TypeDecorator[int]):
-    """A uint256 stored exactly as 78 zero-padded decimal digits: SQLite has no exact 256-bit
-    numbers, and padded strings compare (and sort, and paginate) in numeric order everywhere."""
-
-    impl = String(UINT256_DIGITS)
-    cache_ok = True
-
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        if not 0 <= value < 2**256:
-            raise ValueError(f"{value} is not a uint256")
-        return str(value).zfill(UINT256_DIGITS)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> int | None:
-        return None if value is None else int(value)
-
-
 class Challenge(Base):
     """One challenge of ChallengeEscrow: its terms, money, state, counters and verified metadata."""
 
@@ -65,6 +43,19 @@ class Challenge(Base):
         Index("ix_challenges_submission_deadline", "submission_deadline"),
         Index("ix_challenges_funded", "funded"),
         Index("ix_challenges_seeker", "seeker"),
+        # Covers the profile's per-seeker totals: no row lookups for a seeker of thousands of challenges.
+        Index(
+            "ix_challenges_seeker_totals",
+            "seeker",
+            "token",
+            "state",
+            "funded",
+            "awarded",
+            "share_pool",
+            "settled_by",
+            "closed_at",
+            "evaluation_deadline",
+        ),
         Index("ix_challenges_metadata_status", "metadata_status", "metadata_retry_at"),
     )
 
@@ -143,7 +134,7 @@ class ChallengeAcceptance(Base, _ChallengeChild):
     """A solver accepted the challenge's agreement."""
 
     __tablename__ = "challenge_acceptances"
-    __table_args__ = (UniqueConstraint("challenge_pk", "solver"),)
+    __table_args__ = (UniqueConstraint("challenge_pk", "solver"), Index("ix_challenge_acceptances_solver", "solver"))
 
     challenge_pk: Mapped[int] = _challenge_fk()
     solver: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -157,7 +148,7 @@ class ChallengeSubmission(Base, _ChallengeChild):
     """An entrant's committed (encrypted) submission: only its CID and where it stands."""
 
     __tablename__ = "challenge_submissions"
-    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"),)
+    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"), Index("ix_challenge_submissions_entrant", "entrant"))
 
     challenge_pk: Mapped[int] = _challenge_fk()
     entrant: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -177,6 +168,7 @@ class ChallengeAward(Base, _ChallengeChild):
     """An AwardGranted: `amount` from `slot` to `entrant`, by the seeker or the arbiter."""
 
     __tablename__ = "challenge_awards"
+    __table_args__ = (Index("ix_challenge_awards_entrant", "entrant"),)
 
     challenge_pk: Mapped[int] = _challenge_fk()
     entrant: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -194,7 +186,7 @@ class ChallengeRefusal(Base, _ChallengeChild):
     """The seeker's refusal of a submission, its dispute and how it was resolved."""
 
     __tablename__ = "challenge_refusals"
-    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"),)
+    __table_args__ = (UniqueConstraint("challenge_pk", "entrant"), Index("ix_challenge_refusals_entrant", "entrant"))
 
     challenge_pk: Mapped[int] = _challenge_fk()
     entrant: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
@@ -240,6 +232,7 @@ class ChallengeTeamPayout(Base, _ChallengeChild):
     """A TeamPayoutCredited: a member's part of a payout to its team."""
 
     __tablename__ = "challenge_team_payouts"
+    __table_args__ = (Index("ix_challenge_team_payouts_member", "member"),)
 
     challenge_pk: Mapped[int] = _challenge_fk()
     team_id: Mapped[int] = mapped_column(BigInteger)

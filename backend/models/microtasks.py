@@ -8,33 +8,13 @@ were signed for terms that no longer exist on chain).
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Dialect, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId
+from backend.models.base import ADDRESS_LENGTH, HASH_LENGTH, Base, BigId, Uint256
 
-UINT256_DIGITS = 78
 CID_LENGTH = 200
 _BATCH_FK = "microtask_batches.id"
-
-
-class Uint256(TypeDecorator[int]):
-    """A uint256 as a zero-padded decimal string: exact on every database (SQLite has no
-    78-digit numbers), and ordered like the numbers, so `>=` and ORDER BY work in SQL."""
-
-    impl = String(UINT256_DIGITS)
-    cache_ok = True
-
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        if not 0 <= value < 2**256:
-            raise ValueError(f"{value} is not a uint256")
-        return f"{value:0{UINT256_DIGITS}d}"
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> int | None:
-        return None if value is None else int(value)
 
 
 class MicrotaskBatch(Base):
@@ -143,6 +123,7 @@ class MicrotaskReview(Base):
     """The requester's signed review of a result: approval (with an optional bonus) or rejection."""
 
     __tablename__ = "microtask_reviews"
+    __table_args__ = (Index("ix_microtask_reviews_batch_pk", "batch_pk"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("microtask_results.id", ondelete="CASCADE"), unique=True)

@@ -6,13 +6,17 @@ field, before any service runs.
 
 from typing import Annotated, Generic, TypeVar
 
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import is_address, is_checksum_address, to_checksum_address
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 
 def _checksum_address(value: str) -> str:
     if not is_address(value):
         raise ValueError("not an Ethereum address (0x followed by 40 hex digits, checksum valid if mixed case)")
+    digits = value[2:]
+    # eth_utils accepts any mixed case; EIP-55 says mixed case IS a checksum, so check it.
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(value):
+        raise ValueError(f"address {value} has a wrong EIP-55 checksum (mistyped?); use lower case to skip the check")
     return str(to_checksum_address(value))
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.models import Notification
+from backend.services.microtasks.service import load_new_manifests
 
 
 def test_a_batch_is_worked_paid_by_redeemed_vouchers_and_closed(market: Market) -> None:
@@ -163,3 +164,15 @@ def test_a_manifest_that_does_not_match_the_task_root_gives_no_tasks(market: Mar
     refused = api.post(f"/api/batches/{batch_id}/claims", json=market.claim(batch_id, 0, WORKER1))
     assert refused.status_code == 409
     assert "no verified tasks" in refused.json()["detail"]
+
+
+def test_the_indexer_process_loads_new_manifests_so_lists_show_titles(market: Market) -> None:
+    batch_id = market.fund()
+    market.index()
+    (listed,) = [b for b in market.client.get("/api/batches").json()["items"] if b["batch_id"] == batch_id]
+    assert (listed["manifest_status"], listed["title"]) == ("pending", None)
+    assert load_new_manifests(market.engine, market.ipfs) == 1
+    (listed,) = [b for b in market.client.get("/api/batches").json()["items"] if b["batch_id"] == batch_id]
+    assert listed["manifest_status"] == "verified"
+    assert listed["title"]
+    assert load_new_manifests(market.engine, market.ipfs) == 0  # nothing new: nothing fetched

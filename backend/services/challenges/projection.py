@@ -31,7 +31,7 @@ from backend.models.challenges import (
     ChallengeTeamPayout,
 )
 from backend.services.indexer._decode import DecodedEvent, JsonValue
-from backend.services.indexer.projections import EventHandler, Projection
+from backend.services.indexer.projections import EventHandler, Projection, replayed_event
 
 log = logging.getLogger(__name__)
 
@@ -550,7 +550,7 @@ def rewind(session: Session, last_valid_block: int) -> None:
         .where(ChallengeEventLink.challenge_pk.in_(stale_ids), ChainEvent.block_number <= last_valid_block)
         .order_by(ChainEvent.block_number, ChainEvent.log_index)
     ).all()
-    replay = [_decoded(row, timestamp) for row, timestamp in remaining]
+    replay = [replayed_event(row, timestamp) for row, timestamp in remaining]
     session.flush()
     session.execute(delete(Challenge).where(Challenge.id.in_(stale_ids)))
     session.expunge_all()  # the deleted rows' children went by ON DELETE CASCADE, not by the ORM
@@ -571,22 +571,6 @@ def _restore_metadata(session: Session, kept: dict[tuple[str, str], dict[str, An
             if challenge.metadata_status == "pending":
                 for name, value in fields.items():
                     setattr(challenge, name, value)
-
-
-def _decoded(row: ChainEvent, timestamp: int | None) -> DecodedEvent:
-    return DecodedEvent(
-        chain_id=row.chain_id,
-        contract_name=row.contract_name,
-        contract_address=row.contract_address,
-        event_name=row.event_name,
-        block_number=row.block_number,
-        block_hash=row.block_hash,
-        tx_hash=row.tx_hash,
-        tx_index=row.tx_index,
-        log_index=row.log_index,
-        args=row.args,
-        block_timestamp=timestamp,
-    )
 
 
 PROJECTION: Projection = Projection("challenges", handlers=HANDLERS, on_rewind=rewind)

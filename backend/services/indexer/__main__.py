@@ -20,6 +20,7 @@ from backend.services.challenges.metadata import RetryPolicy, resolve_pending_me
 from backend.services.database import migrate
 from backend.services.deployments import load_deployments
 from backend.services.indexer import PROJECTIONS, Indexer, RunStats, config_from_settings, contracts_from_deployments
+from backend.services.microtasks.service import load_new_manifests
 from backend.services.notifications import run_deadline_job
 from backend.services.storage.ipfs import IpfsClient
 
@@ -60,6 +61,7 @@ def main() -> int:
         def join_metadata(_stats: RunStats) -> None:
             try:
                 resolve_pending_metadata(engine, ipfs, policy=policy, batch=settings.challenge_metadata_batch)
+                load_new_manifests(engine, ipfs, batch=settings.challenge_metadata_batch)
             except OperationalError as error:  # the database is away: the next run retries
                 log.warning("metadata join skipped: %s", error)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from backend.models.chain import ChainEvent
 from backend.services.indexer._decode import DecodedEvent
 
 EventHandler = Callable[[Session, DecodedEvent], None]
@@ -30,6 +31,24 @@ class Projection:
 
     def handler_for(self, contract_name: str, event_name: str) -> EventHandler | None:
         return self.handlers.get(f"{contract_name}.{event_name}") or self.handlers.get(event_name)
+
+
+def replayed_event(row: ChainEvent, block_timestamp: int | None = None) -> DecodedEvent:
+    """A stored `chain_events` row as the event its handlers received: what a projection
+    replays when it rebuilds its rows after a reorg."""
+    return DecodedEvent(
+        chain_id=row.chain_id,
+        contract_name=row.contract_name,
+        contract_address=row.contract_address,
+        event_name=row.event_name,
+        block_number=row.block_number,
+        block_hash=row.block_hash,
+        tx_hash=row.tx_hash,
+        tx_index=row.tx_index,
+        log_index=row.log_index,
+        args=row.args,
+        block_timestamp=block_timestamp,
+    )
 
 
 # The projections `python -m backend.services.indexer` runs, in order. They are imported

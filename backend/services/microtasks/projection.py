@@ -20,7 +20,7 @@ from backend.models import (
     MicrotaskSettlementRoot,
 )
 from backend.services.indexer._decode import DecodedEvent
-from backend.services.indexer.projections import Projection
+from backend.services.indexer.projections import Projection, replayed_event
 
 CONTRACT_NAME = "MicrotaskEscrow"
 
@@ -216,21 +216,6 @@ HANDLERS: dict[str, Callable[[Session, DecodedEvent], None]] = {
 }
 
 
-def _decoded(row: ChainEvent) -> DecodedEvent:
-    return DecodedEvent(
-        chain_id=row.chain_id,
-        contract_name=row.contract_name,
-        contract_address=row.contract_address,
-        event_name=row.event_name,
-        block_number=row.block_number,
-        block_hash=row.block_hash,
-        tx_hash=row.tx_hash,
-        tx_index=row.tx_index,
-        log_index=row.log_index,
-        args=row.args,
-    )
-
-
 def on_rewind(session: Session, last_valid_block: int) -> None:
     session.execute(delete(MicrotaskBatch).where(MicrotaskBatch.funded_block > last_valid_block))
     touched = session.scalars(select(MicrotaskBatch).where(MicrotaskBatch.last_event_block > last_valid_block)).all()
@@ -260,7 +245,7 @@ def on_rewind(session: Session, last_valid_block: int) -> None:
             if (row.tx_hash, row.log_index) in seen:
                 continue
             seen.add((row.tx_hash, row.log_index))
-            handler(session, _decoded(row))
+            handler(session, replayed_event(row))
             session.flush()
 
 

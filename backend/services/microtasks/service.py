@@ -12,7 +12,7 @@ from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 from eth_utils.hexadecimal import encode_hex
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -345,6 +345,26 @@ def ensure_manifest(session: Session, ipfs: IpfsClient, batch: MicrotaskBatch) -
         # Another request loaded the same manifest (or kept the same document) first: use its work.
         session.rollback()
         session.refresh(batch)
+
+
+def load_new_manifests(engine: Engine, ipfs: IpfsClient, batch: int = 5) -> int:
+    """Load the manifests of newly indexed batches (the indexer process calls this after each
+    run), so lists show titles and tasks without waiting for a first detail request. Batches
+    whose manifest IPFS did not have are retried on request (`ensure_manifest`), not here,
+    so a missing CID never holds up indexing twice. Returns how many were tried."""
+    with Session(engine) as session:
+        pending = session.scalars(
+            select(MicrotaskBatch.id)
+            .where(MicrotaskBatch.manifest_status == "pending")
+            .order_by(MicrotaskBatch.id)
+            .limit(batch)
+        ).all()
+    for batch_pk in pending:
+        with Session(engine) as session:
+            row = session.get(MicrotaskBatch, batch_pk)
+            if row is not None:  # gone if a reorg orphaned it meanwhile
+                ensure_manifest(session, ipfs, row)
+    return len(pending)
 
 
 # ------------------------------------------------------------------ signed messages

@@ -1,0 +1,32 @@
+"""/api/profiles/{address}: an address's two-sided reputation. Logic: services/profiles."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from sqlalchemy.orm import Session
+
+from backend.api.deps import EngineDep
+from backend.api.responses import errors
+from backend.schemas.common import EthAddress
+from backend.schemas.profiles import ProfileOut
+from backend.services import profiles
+
+router = APIRouter(prefix="/api", tags=["profiles"])
+
+
+@router.get(
+    "/profiles/{address}",
+    response_model=ProfileOut,
+    summary="An address's reputation",
+    responses=errors(s422="Not an Ethereum address (0x and 40 hex digits, a valid checksum if mixed case)."),
+)
+def get_profile(
+    engine: EngineDep, address: Annotated[EthAddress, Path(description="Any address, in any case")]
+) -> ProfileOut:
+    """What the address did as a seeker and a solver of challenges, and as a requester and a
+    worker of micro-tasks: counts, amounts per token, on-time evaluation, paid and approval
+    ratios, refusals, disputes. Computed from the indexed chain history (and the off-chain
+    micro-task reviews and vouchers the backend holds); an address without history gets zeros,
+    never a 404."""
+    with Session(engine) as session:
+        return profiles.get_profile(session, address)
