@@ -53,3 +53,8 @@ bench-backend: setup
 
 clean:
 	rm -rf build .data reports .hypothesis .pytest_cache .mypy_cache .ruff_cache
+
+# Every role's journey, scripted, against the running `make up` stack (moves the dev chain's clock).
+.PHONY: demo
+demo: setup
+	$(BIN)/python -m client.demo

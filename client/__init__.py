@@ -1,0 +1,1 @@
+"""`bounty`: Crowdbounty from a terminal, for seekers, solvers, requesters and workers."""

@@ -1,0 +1,1 @@
+"""The `bounty` subcommands, one module per noun."""
