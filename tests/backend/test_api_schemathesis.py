@@ -22,6 +22,7 @@ from devstack.services import LocalBackend, LocalChain, LocalIpfsNode
 from devstack.toolchain import TOOLS_VENV
 
 SCHEMATHESIS = TOOLS_VENV / "bin" / "schemathesis"
+CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 DAY = 86_400
 # A fixed seed and one worker keep runs repeatable; MAX_EXAMPLES bounds each operation, and
 # MAX_TIME_S the whole run (schemathesis fuzzes on until it is spent), whatever the API's size.
@@ -109,7 +110,7 @@ def test_every_documented_operation_conforms_to_the_openapi_document(
     document = httpx.get(f"{served_backend.url}/openapi.json").json()
     excluded = [argument for path in _never_ending_paths(document) for argument in ("--exclude-path", path)]
     argv = [
-        str(SCHEMATHESIS), "run", f"{served_backend.url}/openapi.json",
+        str(SCHEMATHESIS), "--config-file", str(CONFIG_FILE), "run", f"{served_backend.url}/openapi.json",
         "--checks", "all",
         "--max-examples", str(MAX_EXAMPLES),
         "--max-time", str(MAX_TIME_S),

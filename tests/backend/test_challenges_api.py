@@ -135,7 +135,9 @@ def test_unavailable_metadata_is_retried_with_backoff_until_it_appears(
     w3: Web3, escrows: Any, engine: Engine, ipfs: IpfsClient, client: TestClient
 ) -> None:
     chain = ChallengeChain(w3, escrows)
-    metadata = sample_metadata("Published late")
+    # Unique per test run: the IPFS node is shared by the SQLite and PostgreSQL runs.
+    title = f"Published late {escrows.challenge.address}"
+    metadata = sample_metadata(title)
     raw = canonical_json(metadata)
     challenge_id = chain.create(metadata_cid=bytes(bytes_cid(raw)), metadata_hash=metadata_hash(metadata))
     index(w3, engine, escrows)
@@ -151,7 +153,7 @@ def test_unavailable_metadata_is_retried_with_backoff_until_it_appears(
     assert ipfs.add_bytes(raw).cid == bytes_cid(raw)
     assert resolve_pending_metadata(engine, ipfs, policy=policy, now=start + 60 + 120).verified == 1
     detail = client.get(f"/api/challenges/{challenge_id}").json()
-    assert (detail["metadata_status"], detail["title"]) == ("verified", "Published late")
+    assert (detail["metadata_status"], detail["title"]) == ("verified", title)
     assert _ids(client, q="late") == [challenge_id]
 
 

@@ -65,12 +65,11 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         403: "The signature is valid but not by the party who must sign",
         404: "No such batch, task or result",
         409: "The state does not allow it (task taken, replayed message, amount too high, batch closed)",
-        422: "A field does not validate",
     }
     return {code: {"model": ErrorOut, "description": descriptions[code]} for code in codes}
 
 
-@router.get("/batches", summary="List batches", response_model=Page[BatchOut], responses=_errors(400, 422))
+@router.get("/batches", summary="List batches", response_model=Page[BatchOut], responses=_errors(400))
 def list_batches(
     *,
     session: SessionDep,
@@ -99,7 +98,7 @@ def list_batches(
     "/batches/{batch_id}",
     summary="One batch with its progress",
     response_model=BatchDetailOut,
-    responses=_errors(404, 422),
+    responses=_errors(404),
 )
 def get_batch(batch_id: BatchIdPath, session: SessionDep, escrow: EscrowDep, ipfs: IpfsDep) -> BatchDetailOut:
     """The batch's terms, escrow totals, manifest status and progress counts."""
@@ -112,7 +111,7 @@ def get_batch(batch_id: BatchIdPath, session: SessionDep, escrow: EscrowDep, ipf
     "/batches/{batch_id}/tasks",
     summary="The batch's tasks with their claim state",
     response_model=Page[TaskOut],
-    responses=_errors(400, 404, 422),
+    responses=_errors(400, 404),
 )
 def list_tasks(
     *,
@@ -134,7 +133,7 @@ def list_tasks(
     summary="Claim a task (signed by the worker)",
     status_code=status.HTTP_201_CREATED,
     response_model=ClaimOut,
-    responses=_errors(400, 403, 404, 409, 422),
+    responses=_errors(400, 403, 404, 409),
 )
 def claim_task(
     batch_id: BatchIdPath, claim: ClaimIn, session: SessionDep, escrow: EscrowDep, ipfs: IpfsDep
@@ -150,7 +149,7 @@ def claim_task(
     summary="Submit a result (signed by the worker)",
     status_code=status.HTTP_201_CREATED,
     response_model=ResultOut,
-    responses=_errors(400, 403, 404, 409, 422),
+    responses=_errors(400, 403, 404, 409),
 )
 def submit_result(batch_id: BatchIdPath, result: ResultIn, session: SessionDep, escrow: EscrowDep) -> ResultOut:
     """Accepted while the worker's claim on the task is live."""
@@ -162,7 +161,7 @@ def submit_result(batch_id: BatchIdPath, result: ResultIn, session: SessionDep, 
     "/batches/{batch_id}/results",
     summary="The requester's review queue",
     response_model=Page[ResultOut],
-    responses=_errors(400, 404, 422),
+    responses=_errors(400, 404),
 )
 def list_results(
     *,
@@ -183,7 +182,7 @@ def list_results(
     summary="Approve or reject a result (signed by the requester)",
     status_code=status.HTTP_201_CREATED,
     response_model=ReviewOut,
-    responses=_errors(400, 403, 404, 409, 422),
+    responses=_errors(400, 403, 404, 409),
 )
 def review_result(batch_id: BatchIdPath, review: ReviewIn, session: SessionDep, escrow: EscrowDep) -> ReviewOut:
     """An approval may carry a bonus; a rejection needs a reason hash and frees the task again."""
@@ -196,7 +195,7 @@ def review_result(batch_id: BatchIdPath, review: ReviewIn, session: SessionDep, 
     summary="Store a cumulative voucher (signed by the requester)",
     status_code=status.HTTP_201_CREATED,
     response_model=VoucherOut,
-    responses=_errors(400, 403, 404, 409, 422),
+    responses=_errors(400, 403, 404, 409),
 )
 def issue_voucher(batch_id: BatchIdPath, voucher: VoucherIn, session: SessionDep, escrow: EscrowDep) -> VoucherOut:
     """The contract's own `Voucher` typed data: the stored signature redeems with `redeemVoucher`."""
@@ -208,7 +207,6 @@ def issue_voucher(batch_id: BatchIdPath, voucher: VoucherIn, session: SessionDep
     "/workers/{address}/vouchers",
     summary="A worker's latest vouchers and what is left to redeem",
     response_model=list[WorkerVoucherOut],
-    responses=_errors(422),
 )
 def worker_vouchers(
     address: Annotated[EthAddress, Path()], session: SessionDep, escrow: EscrowDep

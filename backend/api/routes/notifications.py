@@ -62,7 +62,7 @@ def list_notifications(
     summary="Mark notifications read up to an id",
     response_model=MarkReadOut,
     dependencies=[WriteRateLimit],
-    responses={**UNAUTHORIZED, **RATE_LIMITED},
+    responses={**UNAUTHORIZED, **RATE_LIMITED, **errors(s400="The body is not JSON.")},
 )
 def mark_read(body: MarkReadIn, address: CurrentAddressDep, engine: EngineDep) -> MarkReadOut:
     with Session(engine) as session, session.begin():

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy.orm import Session
 
 from backend.api.deps import EngineDep
-from backend.api.responses import errors
 from backend.schemas.common import EthAddress
 from backend.schemas.profiles import ProfileOut
 from backend.services import profiles
@@ -18,7 +17,6 @@ router = APIRouter(prefix="/api", tags=["profiles"])
     "/profiles/{address}",
     response_model=ProfileOut,
     summary="An address's reputation",
-    responses=errors(s422="Not an Ethereum address (0x and 40 hex digits, a valid checksum if mixed case)."),
 )
 def get_profile(
     request: Request, engine: EngineDep, address: Annotated[EthAddress, Path(description="Any address, in any case")]
