@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from backend.api.allow import AllowHeaderMiddleware
 from backend.api.errors import install_error_handlers
 from backend.api.routes import auth, challenges, health, microtasks, notifications, profiles, rooms
 from backend.core.config import get_settings
@@ -41,6 +42,7 @@ def create_app() -> FastAPI:
     app.include_router(rooms.router)
     app.include_router(microtasks.router)
     app.include_router(profiles.router)
+    app.add_middleware(AllowHeaderMiddleware, routes=app.router.routes)
     return app
 
 

@@ -67,3 +67,10 @@ def test_a_backend_without_deployments_answers_503_with_the_fix(
         get_settings.cache_clear()
     assert response.status_code == 503
     assert "run `make up`" in response.json()["detail"]
+
+
+def test_a_405_allows_every_method_of_the_path_not_only_one_routes() -> None:
+    client = TestClient(create_app())  # no lifespan: a 405 never reaches the database
+    response = client.request("OPTIONS", "/api/batches/1/results")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+    assert client.request("DELETE", "/api/challenges").headers["allow"] == "GET"
