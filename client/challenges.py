@@ -32,6 +32,9 @@ from client.errors import InputError, RefusedError, VerificationError
 KINDS = ("ideation", "conditional", "rfp")
 STATES = ("none", "open", "cancelled", "settled")
 ENTRY_STATUSES = ("none", "accepted", "submitted", "selected", "refused", "disputed", "overturned")
+# Field positions in getEntry's and getChallenge's tuples (the structs' field order).
+ENTRY_STATUS, ENTRY_AWARD_OWED = 2, 5
+CHALLENGE_TOKEN = 5
 SPLIT_RULES = ("equal", "leader-half")
 CRITERIA_UNMET, PRIOR_KNOWLEDGE = 0, 1
 _FRONT_MATTER = re.compile(r"^---\s*\n(?P<yaml>.*?)\n---\s*\n(?P<body>.*)$", re.DOTALL)
@@ -423,7 +426,7 @@ def submissions(network: Network, challenge_id: int) -> list[SubmissionView]:
                 team_id=int(args["teamId"]),
                 cid=cid_from_chain(bytes(args["cid"])),
                 submitted_at=int(args["submittedAt"]),
-                status=ENTRY_STATUSES[entry[2]],
+                status=ENTRY_STATUSES[entry[ENTRY_STATUS]],
             )
         )
     return found
@@ -525,7 +528,7 @@ def submit(
     _before_deadline(network, view)
     escrow = network.contract("ChallengeEscrow")
     with network.readable_errors():
-        status = ENTRY_STATUSES[escrow.functions.getEntry(challenge_id, solver.address).call()[2]]
+        status = ENTRY_STATUSES[escrow.functions.getEntry(challenge_id, solver.address).call()[ENTRY_STATUS]]
     if status != "accepted":
         fix = f"accept the terms first (`bounty challenge accept {challenge_id}`)" if status == "none" else None
         raise RefusedError(f"{solver.address} cannot submit to challenge {challenge_id}: entry is {status}", fix)
@@ -612,13 +615,39 @@ def withdrawable(network: Network, account: str, token: str) -> dict[str, int]:
     return found
 
 
+def held_awards(network: Network, account: str, token: str) -> dict[int, int]:
+    """Challenges (id -> amount) in `token` holding awards or a share that `account` won as a
+    solo entrant and has not withdrawn: ChallengeEscrow keeps those in the entry, not in
+    `withdrawable`. Found from the account's AwardGranted and ShareClaimed events."""
+    escrow = network.contract("ChallengeEscrow")
+    ids = {
+        int(log.args.challengeId)
+        for name in ("AwardGranted", "ShareClaimed")
+        for log in network.events(escrow, name, entrant=account)
+    }
+    held = {}
+    with network.readable_errors():
+        for challenge_id in sorted(ids):
+            owed = int(escrow.functions.getEntry(challenge_id, account).call()[ENTRY_AWARD_OWED])
+            if owed and escrow.functions.getChallenge(challenge_id).call()[CHALLENGE_TOKEN] == token:
+                held[challenge_id] = owed
+    return held
+
+
 def withdraw(network: Network, account: LocalAccount, token: str) -> dict[str, int]:
-    """Withdraw everything credited to `account` in `token`, from both escrows."""
+    """Withdraw everything owed to `account` in `token`: the balances credited in both escrows
+    and the awards held for it in challenges (one `withdrawAward` each)."""
     paid = {}
     for name, amount in withdrawable(network, account.address, token).items():
         if amount:
             network.send(f"withdraw ({name})", network.contract(name).functions.withdraw(token), account)
             paid[name] = amount
+    escrow = network.contract("ChallengeEscrow")
+    for challenge_id, amount in held_awards(network, account.address, token).items():
+        network.send(
+            f"withdraw award (challenge {challenge_id})", escrow.functions.withdrawAward(challenge_id), account
+        )
+        paid[f"challenge {challenge_id}"] = amount
     if not paid:
         raise RefusedError(
             f"nothing to withdraw for {account.address}", "an award, share or refund must be credited first"

@@ -90,17 +90,23 @@ def balance(ctx: typer.Context, account: AccountOption, token: str = ZERO_ADDRES
     symbol, decimals = net.token_info(token)
     held = net.balance(signer.address, token)
     credited = challenges.withdrawable(net, signer.address, token)
+    awards = challenges.held_awards(net, signer.address, token)
     data = {
         "address": signer.address,
         "token": token,
         "balance": str(held),
         "withdrawable": {k: str(v) for k, v in credited.items()},
+        "held_awards": {str(k): str(v) for k, v in awards.items()},
     }
 
     def render() -> None:
         context.console.print(f"{signer.address}: {format_amount(held, decimals, symbol)}")
         for name, amount in credited.items():
             context.console.print(f"  withdrawable from {name}: {format_amount(amount, decimals, symbol)}")
+        for challenge_id, amount in awards.items():
+            context.console.print(
+                f"  award held in challenge {challenge_id}: {format_amount(amount, decimals, symbol)}"
+            )
 
     context.emit(as_json, data, render)
 
@@ -111,7 +117,7 @@ def withdraw(
     account: AccountOption,
     token: Annotated[str, typer.Option(help="Token address; ETH by default.")] = ZERO_ADDRESS,
 ) -> None:
-    """Withdraw everything credited to you (awards, shares, refunds, payouts) from both escrows."""
+    """Withdraw everything owed to you (awards, shares, refunds, payouts) from both escrows."""
     context = app_context(ctx)
     net = context.network
     signer = context.account(account)

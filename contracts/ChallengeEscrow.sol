@@ -10,7 +10,9 @@ import {ChallengeTeams, IChallengeTeamsHost} from "./challenge/ChallengeTeams.so
  * split into award slots, solvers accept the agreement on chain, submit encrypted work
  * before a deadline, and the seeker awards it before an evaluation deadline. Every state
  * that holds money has a deadline after which anyone can move it on; money leaves only
- * through pull payments (`withdraw`).
+ * through pull payments: `withdrawAward` for what a solo entrant won (awards and its
+ * default share, held in its entry), `withdraw` for credited balances (refunds, deposits,
+ * team members' payouts).
  * @dev States: Open -> Cancelled (seeker, before anyone accepted the terms) or
  * Open -> Settled (seeker or arbiter close, or anyone after the deadlines). Within Open
  * the clock gives the phase: submission (<= submissionDeadline), evaluation
@@ -151,16 +153,17 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         uint32 refundsClaimed;
     }
 
-    /// @dev gas: one slot per entrant, written by acceptTerms and updated by submit, so a
-    /// submission adds no new slot. It keeps the first 16 bytes of the CID's keccak-256
-    /// (2^64 collision work); the full hash and the CID are in SubmissionCommitted.
+    /// @dev gas: one slot per entrant, written by acceptTerms and updated by submit and award,
+    /// so neither a submission nor a solo entrant's award adds a slot: the award is held here
+    /// (`awardOwed`) until `withdrawAward` instead of being credited to a fresh balance slot
+    /// (~20k saved per winner). The submission's CID and its keccak-256 are in SubmissionCommitted.
     struct Entry {
         uint40 acceptedAt;
         uint40 submittedAt;
         EntryStatus status;
         uint32 teamId;
         bool shareClaimed;
-        bytes16 cidDigest;
+        uint120 awardOwed; // a solo entrant's awards and share not yet withdrawn (a team's go to its members)
     }
 
     struct Refusal {
@@ -324,6 +327,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     event AwardGranted(
         uint256 indexed challengeId, address indexed entrant, uint256 slot, uint256 amount, uint256 slotRemaining, address indexed grantor
     );
+    /// @notice `entrant` withdrew `amount` of `token`, the awards it won in the challenge.
+    event AwardWithdrawn(uint256 indexed challengeId, address indexed entrant, address indexed token, uint256 amount);
     /// @notice The winning `entrant`'s IP passes to the seeker under `agreementHash`.
     event IpTransferred(uint256 indexed challengeId, address indexed entrant, bytes32 agreementHash);
     /// @notice The seeker selected an RFP proposal.
@@ -545,7 +550,6 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         bytes32 cidHash = keccak256(cid);
         e.submittedAt = uint40(block.timestamp);
         e.status = EntryStatus.Submitted;
-        e.cidDigest = bytes16(cidHash);
         if (c.eligibleCount == type(uint16).max) revert TooManySubmissions(challengeId);
         ++c.eligibleCount;
         emit SubmissionCommitted(challengeId, msg.sender, teamId, cidHash, cid, uint64(block.timestamp));
@@ -554,7 +558,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     // ---------------------------------------------------------------- evaluation
 
     /**
-     * @notice Credit `amount` from award slot `slot` to a submission (partial awards allowed).
+     * @notice Pay `amount` from award slot `slot` to a submission (partial awards allowed):
+     * held in a solo entrant's entry for `withdrawAward`, or credited to a team's members' balances.
      * The seeker awards during evaluation; the arbiter during its decision period if the seeker did not close.
      * @param challengeId The challenge.
      * @param entrant The submitting solver or team leader.
@@ -599,7 +604,24 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
             emit IpTransferred(challengeId, entrant, _agreementOf(c));
         }
         emit AwardGranted(challengeId, entrant, slot, amount, remaining, msg.sender);
-        _pay(_tokenOf(c), entrant, e.teamId, amount);
+        _pay(c, e, entrant, amount);
+    }
+
+    /**
+     * @notice Pay the caller what it won as a solo entrant of a challenge: its awards and its
+     * default share (refunds, deposits and a team's payouts are credited to balances, paid by `withdraw`).
+     * @param challengeId The challenge.
+     * @return amount The amount paid, in the challenge's token.
+     */
+    function withdrawAward(uint256 challengeId) external nonReentrant returns (uint256 amount) {
+        Entry storage e = _entries[challengeId][msg.sender];
+        amount = e.awardOwed;
+        if (amount == 0) revert NothingToClaim(challengeId, msg.sender);
+        e.awardOwed = 0;
+        address token = _tokenOf(_challenges[challengeId]);
+        _beforeWithdraw(token, amount);
+        emit AwardWithdrawn(challengeId, msg.sender, token, amount);
+        _send(token, msg.sender, amount);
     }
 
     /**
@@ -770,7 +792,8 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
     }
 
     /**
-     * @notice Anyone: credit an eligible entrant its equal share of the default split.
+     * @notice Anyone: pay an eligible entrant its equal share of the default split (held for
+     * `withdrawAward`, or credited to a team's members).
      * @param challengeId The settled challenge.
      * @param entrant The entrant (a team's share is split among its members).
      * @return amount The share credited.
@@ -786,7 +809,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         amount = claimed == o.shareCount ? o.sharePool - o.sharesPaid : o.sharePool / o.shareCount;
         o.sharesPaid += uint128(amount);
         emit ShareClaimed(challengeId, entrant, amount);
-        _pay(_tokenOf(c), entrant, e.teamId, amount);
+        _pay(c, e, entrant, amount);
     }
 
     /**
@@ -916,7 +939,7 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
      * @notice An entrant's record in a challenge.
      * @param challengeId The challenge.
      * @param entrant The solver or team leader.
-     * @return The record (its cidDigest is the first 16 bytes of keccak256(cid)).
+     * @return The record (`awardOwed`: awards held for `withdrawAward`).
      */
     function getEntry(uint256 challengeId, address entrant) external view returns (Entry memory) {
         return _entries[challengeId][entrant];
@@ -1117,12 +1140,15 @@ contract ChallengeEscrow is EscrowFunds, IChallengeTeamsHost {
         else _tokenOwed[token] += amount;
     }
 
-    /// @dev Credit a payout to a solver, or split it among a team's members by the team's rule.
-    function _pay(address token, address entrant, uint32 teamId, uint256 amount) private {
+    /// @dev Pay an entrant an award or share: held in a solo entrant's entry for `withdrawAward`,
+    /// or credited to a team's members' balances by the team's rule.
+    function _pay(Record storage c, Entry storage e, address entrant, uint256 amount) private {
+        uint32 teamId = e.teamId;
         if (teamId == 0) {
-            _credit(token, entrant, amount);
+            e.awardOwed += uint120(amount); // what an entrant is paid never exceeds the funding, a uint120
             return;
         }
+        address token = _tokenOf(c);
         (address[] memory members, uint256[] memory shares) = teams.payoutShares(teamId, amount);
         // Bounded loop: a team has at most ChallengeTeams.MAX_TEAM_SIZE (8) members.
         for (uint256 i; i < members.length; ++i) {

@@ -6,7 +6,7 @@ counter and the ETH liability total are non-zero, as on any live deployment), re
 platform's standard agreement, then measures a one-slot ETH challenge with one
 seeker and two solvers under its own agreement (the usual case: `full_cycle`), and a
 second cycle under the registered agreement, which stores a 16-bit index instead of the
-hash (`full_cycle_registered_agreement`).
+hash (`full_cycle_registered_agreement`). `withdraw` is the solo winner's `withdrawAward`.
 Results go to bench/results/gas.json, section "challenge".
 """
 
@@ -65,7 +65,7 @@ def _cycle(escrow, seeker, solver, agreement: bytes) -> tuple[int, int]:
     chain.sleep(7 * DAY + 1)
     chain.mine()
     gas += escrow.award(challenge, solver, 0, PRIZE, {"from": seeker}).gas_used
-    gas += escrow.withdraw(ETH, {"from": solver}).gas_used
+    gas += escrow.withdrawAward(challenge, {"from": solver}).gas_used
     return create_gas, gas
 
 
@@ -90,7 +90,7 @@ def main() -> None:
     chain.sleep(7 * DAY + 1)
     chain.mine()
     award = escrow.award(challenge, solver, 0, 2 * PRIZE, {"from": seeker}).gas_used
-    withdraw = escrow.withdraw(ETH, {"from": solver}).gas_used
+    withdraw = escrow.withdrawAward(challenge, {"from": solver}).gas_used
     create_registered, full_cycle_registered = _cycle(escrow, seeker, accounts[5], AGREEMENT)
 
     results = {

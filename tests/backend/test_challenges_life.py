@@ -66,7 +66,8 @@ def test_a_whole_challenge_life_is_indexed_into_every_table_and_served(
     chain.send(chain.escrow.functions.award(challenge_id, solver, 0, 4 * ETHER), 0)
     chain.send(chain.escrow.functions.award(challenge_id, leader, 1, ETHER), 0)
     chain.send(chain.escrow.functions.closeEvaluation(challenge_id), 0)
-    chain.send(chain.escrow.functions.withdraw(ETH), 2)
+    chain.send(chain.escrow.functions.withdrawAward(challenge_id), 2)  # the solo winner's award
+    chain.send(chain.escrow.functions.withdraw(ETH), 5)  # a team member's credited payout
 
     stats = index(w3, engine, escrows)
     assert stats.caught_up
@@ -221,6 +222,7 @@ def test_a_whole_challenge_life_is_indexed_into_every_table_and_served(
             "TeamPayoutCredited",
             "TeamPayoutCredited",
             "ChallengeSettled",
+            "AwardWithdrawn",
         ]
         positions = [(event["block_number"], event["log_index"]) for event in timeline["items"]]
         assert positions == sorted(positions)

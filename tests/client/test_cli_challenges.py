@@ -36,9 +36,12 @@ def test_ideation_challenge_from_creation_to_withdrawal(bounty: Bounty, platform
 
     bounty.ok("challenge", "award", challenge_id, dev_account(2).address, "--account", SEEKER)
     bounty.ok("challenge", "close", challenge_id, "--account", SEEKER)
+    # A solo winner's award is held in its entry (not in `withdrawable`) until withdrawn.
+    assert bounty.json("balance", "--account", SOLVER)["held_awards"] == {challenge_id: str(10**18)}
     before = platform.balance(2)
     bounty.ok("withdraw", "--account", SOLVER)
     assert 0.99 * 10**18 < platform.balance(2) - before <= 10**18
+    assert bounty.json("balance", "--account", SOLVER)["held_awards"] == {}
 
 
 def _team_id(output: str) -> str:

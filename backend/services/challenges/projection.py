@@ -400,6 +400,12 @@ def on_share_claimed(session: Session, event: DecodedEvent) -> None:
         submission.share_amount = _int(event.args["amount"])
 
 
+def on_award_withdrawn(session: Session, event: DecodedEvent) -> None:
+    """A solo entrant withdrew what the challenge held for it: no table changes, but linking the
+    event puts the payout on the challenge's timeline."""
+    _challenge(session, event, _int(event.args["challengeId"]))
+
+
 def on_refund_claimed(session: Session, event: DecodedEvent) -> None:
     challenge = _challenge(session, event, _int(event.args["challengeId"]))
     if challenge is None:
@@ -513,6 +519,7 @@ HANDLERS: dict[str, EventHandler] = {
     f"{ESCROW}.RefusalResolved": on_refusal_resolved,
     f"{ESCROW}.ChallengeSettled": on_challenge_settled,
     f"{ESCROW}.ShareClaimed": on_share_claimed,
+    f"{ESCROW}.AwardWithdrawn": on_award_withdrawn,
     f"{ESCROW}.RefundClaimed": on_refund_claimed,
     f"{ESCROW}.TeamPayoutCredited": on_team_payout_credited,
     f"{TEAMS}.TeamCreated": on_team_created,

@@ -106,3 +106,8 @@ def err(name: str, *args: Any) -> str:
 def gas_cost(tx: Any) -> int:
     """What a transaction cost its sender in wei (Ganache refuses a zero gas price)."""
     return tx.gas_used * tx.gas_price
+
+
+def award_owed(escrow: Any, challenge_id: int, entrant: Any) -> int:
+    """What a solo entrant won in the challenge and has not withdrawn (`withdrawAward` pays it)."""
+    return int(escrow.getEntry(challenge_id, entrant)["awardOwed"])

@@ -18,6 +18,7 @@ from challenge_helpers import (
     SUBMISSION_CID,
     SUBMITTED,
     after_evaluation,
+    award_owed,
     enter,
     err,
     gas_cost,
@@ -73,7 +74,6 @@ def test_submit_records_solver_time_and_cid_hash(escrow, challenge, solver):
     assert event["submittedAt"] == tx.timestamp
     entry = escrow.getEntry(challenge, solver)
     assert entry["status"] == SUBMITTED and entry["submittedAt"] == tx.timestamp
-    assert entry["cidDigest"] == hex32(web3.keccak(SUBMISSION_CID))[:34]
     assert escrow.getChallenge(challenge)["eligibleCount"] == 1
 
 
@@ -85,7 +85,7 @@ def test_copied_cid_submitted_later_is_visibly_second(escrow, challenge, solver,
     second = escrow.submit(challenge, SUBMISSION_CID, {"from": solver2})
     a = escrow.getEntry(challenge, solver)
     b = escrow.getEntry(challenge, solver2)
-    assert a["cidDigest"] == b["cidDigest"]
+    assert first.events["SubmissionCommitted"]["cidHash"] == second.events["SubmissionCommitted"]["cidHash"]
     assert a["submittedAt"] < b["submittedAt"]
     assert first.events["SubmissionCommitted"]["entrant"] == solver
     assert second.events["SubmissionCommitted"]["entrant"] == solver2
@@ -113,14 +113,15 @@ def test_submit_after_deadline_reverts(escrow, challenge, solver):
 # ----------------------------------------------------------------- awards
 
 
-def test_award_credits_solver_and_transfers_ip(escrow, entered, seeker, solver):
+def test_award_is_held_for_solver_and_transfers_ip(escrow, entered, seeker, solver):
     to_evaluation(escrow, entered)
     tx = escrow.award(entered, solver, 0, PRIZE, {"from": seeker})
     event = tx.events["AwardGranted"]
     assert (event["entrant"], event["slot"], event["amount"], event["slotRemaining"]) == (solver, 0, PRIZE, 0)
     assert event["grantor"] == seeker
     assert tx.events["IpTransferred"]["agreementHash"] == AGREEMENT
-    assert escrow.withdrawable(ETH, solver) == PRIZE
+    assert award_owed(escrow, entered, solver) == PRIZE
+    assert escrow.withdrawable(ETH, solver) == 0
     assert escrow.getEntry(entered, solver)["status"] == SELECTED
 
 
@@ -128,18 +129,20 @@ def test_winner_withdraws_award(escrow, entered, seeker, solver):
     to_evaluation(escrow, entered)
     escrow.award(entered, solver, 0, PRIZE, {"from": seeker})
     before = solver.balance()
-    tx = escrow.withdraw(ETH, {"from": solver})
+    tx = escrow.withdrawAward(entered, {"from": solver})
     assert solver.balance() - before == PRIZE - gas_cost(tx)
-    assert tx.events["Withdrawn"]["amount"] == PRIZE
+    event = tx.events["AwardWithdrawn"]
+    assert (event["challengeId"], event["entrant"], event["token"], event["amount"]) == (entered, solver, ETH, PRIZE)
+    assert award_owed(escrow, entered, solver) == 0
     assert escrow.balance() == 0 and escrow.totalOwed(ETH) == 0
 
 
 def test_withdraw_twice_reverts(escrow, entered, seeker, solver):
     to_evaluation(escrow, entered)
     escrow.award(entered, solver, 0, PRIZE, {"from": seeker})
-    escrow.withdraw(ETH, {"from": solver})
-    with brownie.reverts(err("NothingToWithdraw", solver, ETH)):
-        escrow.withdraw(ETH, {"from": solver})
+    escrow.withdrawAward(entered, {"from": solver})
+    with brownie.reverts(err("NothingToClaim", entered, solver)):
+        escrow.withdrawAward(entered, {"from": solver})
 
 
 def test_award_before_submission_deadline_reverts(escrow, entered, seeker, solver):
@@ -193,8 +196,8 @@ def test_partial_awards_split_a_slot_among_winners(create, escrow, seeker, solve
     escrow.award(cid, solver2, 0, PRIZE // 4, {"from": seeker})
     tx = escrow.award(cid, solver2, 1, PRIZE // 2, {"from": seeker})
     assert "IpTransferred" not in tx.events  # already recorded on its first award
-    assert escrow.withdrawable(ETH, solver) == PRIZE * 3 // 4
-    assert escrow.withdrawable(ETH, solver2) == PRIZE * 3 // 4
+    assert award_owed(escrow, cid, solver) == PRIZE * 3 // 4
+    assert award_owed(escrow, cid, solver2) == PRIZE * 3 // 4
     assert escrow.slotRemaining(cid, 0) == 0 and escrow.slotRemaining(cid, 1) == 0
 
 
@@ -202,7 +205,7 @@ def test_contribution_can_be_awarded_from_slot_zero(escrow, entered, seeker, sol
     escrow.contribute(entered, PRIZE, {"from": contributor, "value": PRIZE})
     to_evaluation(escrow, entered)
     escrow.award(entered, solver, 0, 2 * PRIZE, {"from": seeker})
-    assert escrow.withdrawable(ETH, solver) == 2 * PRIZE
+    assert award_owed(escrow, entered, solver) == 2 * PRIZE
 
 
 # ----------------------------------------------------------------- closing by the seeker
@@ -271,7 +274,7 @@ def test_missed_evaluation_splits_prize_among_on_time_submissions(create, escrow
     for account in (solver, solver2, solver3):
         claim = escrow.claimShare(cid, account, {"from": outsider})
         assert claim.events["ShareClaimed"]["entrant"] == account
-        total += escrow.withdrawable(ETH, account)
+        total += award_owed(escrow, cid, account)
     assert total == PRIZE * 3 // 2
 
 
@@ -294,8 +297,8 @@ def test_default_split_keeps_earlier_awards_and_shares_the_rest(escrow, create, 
     escrow.settle(cid, {"from": outsider})
     escrow.claimShare(cid, solver, {"from": outsider})
     escrow.claimShare(cid, solver2, {"from": outsider})
-    assert escrow.withdrawable(ETH, solver) == PRIZE // 2 + PRIZE // 4
-    assert escrow.withdrawable(ETH, solver2) == PRIZE // 4
+    assert award_owed(escrow, cid, solver) == PRIZE // 2 + PRIZE // 4
+    assert award_owed(escrow, cid, solver2) == PRIZE // 4
 
 
 def test_share_cannot_be_claimed_twice(escrow, entered, solver, outsider):
@@ -333,7 +336,7 @@ def test_conditional_without_evaluation_pays_submitters(create, escrow, solver, 
     after_evaluation(escrow, cid)
     escrow.settle(cid, {"from": outsider})
     escrow.claimShare(cid, solver, {"from": outsider})
-    assert escrow.withdrawable(ETH, solver) == PRIZE
+    assert award_owed(escrow, cid, solver) == PRIZE
 
 
 def test_with_arbiter_settle_waits_for_the_arbiter_decision_period(create, escrow, arbiter, solver, outsider):
@@ -347,7 +350,7 @@ def test_with_arbiter_settle_waits_for_the_arbiter_decision_period(create, escro
     chain.mine()
     escrow.settle(cid, {"from": outsider})
     escrow.claimShare(cid, solver, {"from": outsider})
-    assert escrow.withdrawable(ETH, solver) == PRIZE
+    assert award_owed(escrow, cid, solver) == PRIZE
 
 
 def test_arbiter_decides_awards_after_seeker_missed_deadline(create, escrow, arbiter, solver, solver2, outsider):
@@ -358,8 +361,8 @@ def test_arbiter_decides_awards_after_seeker_missed_deadline(create, escrow, arb
     assert tx.events["AwardGranted"]["grantor"] == arbiter
     escrow.arbiterClose(cid, {"from": arbiter})
     assert escrow.getChallenge(cid)["state"] == SETTLED
-    assert escrow.withdrawable(ETH, solver2) == PRIZE
-    assert escrow.withdrawable(ETH, solver) == 0
+    assert award_owed(escrow, cid, solver2) == PRIZE
+    assert award_owed(escrow, cid, solver) == 0
 
 
 def test_arbiter_cannot_award_during_evaluation(create, escrow, arbiter, solver):
@@ -453,8 +456,8 @@ def test_arbiter_partial_award_then_split_after_its_period(create, escrow, arbit
     assert tx.events["ChallengeSettled"]["sharePool"] == PRIZE // 2
     escrow.claimShare(cid, solver, {"from": outsider})
     escrow.claimShare(cid, solver2, {"from": outsider})
-    assert escrow.withdrawable(ETH, solver) == PRIZE // 2 + PRIZE // 4
-    assert escrow.withdrawable(ETH, solver2) == PRIZE // 4
+    assert award_owed(escrow, cid, solver) == PRIZE // 2 + PRIZE // 4
+    assert award_owed(escrow, cid, solver2) == PRIZE // 4
 
 
 def test_erc20_refund_after_no_submissions_is_withdrawn_in_tokens(create, escrow, token, seeker, contributor, outsider):

@@ -4,7 +4,7 @@
 
 import brownie
 from brownie import FalseReturningToken, NoReturnToken, ReentrantReceiver, ReentrantToken
-from challenge_helpers import AGREEMENT, ETH, PRIZE, SUBMISSION_CID, err, terms, to_evaluation
+from challenge_helpers import AGREEMENT, ETH, PRIZE, SUBMISSION_CID, award_owed, err, terms, to_evaluation
 
 
 def winner_contract(escrow, create, seeker, deployer):
@@ -19,7 +19,8 @@ def winner_contract(escrow, create, seeker, deployer):
 
 
 def _award_prize_in(escrow, create, token, seeker, solver):
-    """A one-slot challenge funded by `seeker` in `token`, won by `solver`: awarded, not yet withdrawn."""
+    """A one-slot challenge funded by `seeker` in `token`, won by `solver`: awarded, not yet
+    withdrawn; returns the challenge."""
     token.mint(seeker, PRIZE, {"from": seeker})
     token.approve(escrow, PRIZE, {"from": seeker})
     challenge = create(token=token)
@@ -27,24 +28,25 @@ def _award_prize_in(escrow, create, token, seeker, solver):
     escrow.submit(challenge, SUBMISSION_CID, {"from": solver})
     to_evaluation(escrow, challenge)
     escrow.award(challenge, solver, 0, PRIZE, {"from": seeker})
+    return challenge
 
 
-def test_withdraw_reentry_from_eth_receiver_fails_and_pays_once(escrow, create, seeker, deployer):
-    receiver, _ = winner_contract(escrow, create, seeker, deployer)
-    receiver.setCallback(escrow, escrow.withdraw.encode_input(ETH), {"from": deployer})
-    receiver.execute(escrow, escrow.withdraw.encode_input(ETH), {"from": deployer})
+def test_withdraw_award_reentry_from_eth_receiver_fails_and_pays_once(escrow, create, seeker, deployer):
+    receiver, cid = winner_contract(escrow, create, seeker, deployer)
+    receiver.setCallback(escrow, escrow.withdrawAward.encode_input(cid), {"from": deployer})
+    receiver.execute(escrow, escrow.withdrawAward.encode_input(cid), {"from": deployer})
     assert receiver.lastCallbackSucceeded() is False
     assert receiver.balance() == PRIZE
-    assert escrow.withdrawable(ETH, receiver) == 0
+    assert award_owed(escrow, cid, receiver) == 0
     assert escrow.balance() == 0 and escrow.totalOwed(ETH) == 0
 
 
 def test_receiver_refusing_eth_keeps_its_credit(escrow, create, seeker, deployer):
-    receiver, _ = winner_contract(escrow, create, seeker, deployer)
+    receiver, cid = winner_contract(escrow, create, seeker, deployer)
     receiver.setRefuseEth(True, {"from": deployer})
     with brownie.reverts(err("EthTransferFailed", receiver, PRIZE)):
-        receiver.execute(escrow, escrow.withdraw.encode_input(ETH), {"from": deployer})
-    assert escrow.withdrawable(ETH, receiver) == PRIZE
+        receiver.execute(escrow, escrow.withdrawAward.encode_input(cid), {"from": deployer})
+    assert award_owed(escrow, cid, receiver) == PRIZE
     assert escrow.totalOwed(ETH) == PRIZE
 
 
@@ -59,11 +61,11 @@ def test_reentrant_token_cannot_reenter_create(escrow, seeker, deployer):
     assert rnt.balanceOf(escrow) == PRIZE == escrow.totalOwed(rnt)
 
 
-def test_reentrant_token_cannot_reenter_withdraw(escrow, create, seeker, solver, deployer):
+def test_reentrant_token_cannot_reenter_withdraw_award(escrow, create, seeker, solver, deployer):
     rnt = ReentrantToken.deploy({"from": deployer})
-    _award_prize_in(escrow, create, rnt, seeker, solver)
-    rnt.setCallback(escrow, escrow.withdraw.encode_input(rnt), {"from": deployer})
-    escrow.withdraw(rnt, {"from": solver})
+    cid = _award_prize_in(escrow, create, rnt, seeker, solver)
+    rnt.setCallback(escrow, escrow.withdrawAward.encode_input(cid), {"from": deployer})
+    escrow.withdrawAward(cid, {"from": solver})
     assert rnt.lastCallbackSucceeded() is False
     assert rnt.balanceOf(solver) == PRIZE
     assert rnt.balanceOf(escrow) == 0 == escrow.totalOwed(rnt)
@@ -71,15 +73,15 @@ def test_reentrant_token_cannot_reenter_withdraw(escrow, create, seeker, solver,
 
 def test_no_return_token_pays_out(escrow, create, seeker, solver, deployer):
     nrt = NoReturnToken.deploy({"from": deployer})
-    _award_prize_in(escrow, create, nrt, seeker, solver)
-    escrow.withdraw(nrt, {"from": solver})
+    cid = _award_prize_in(escrow, create, nrt, seeker, solver)
+    escrow.withdrawAward(cid, {"from": solver})
     assert nrt.balanceOf(solver) == PRIZE
 
 
 def test_false_returning_token_withdraw_reverts_and_keeps_credit(escrow, create, seeker, solver, deployer):
     flt = FalseReturningToken.deploy({"from": deployer})
-    _award_prize_in(escrow, create, flt, seeker, solver)
+    cid = _award_prize_in(escrow, create, flt, seeker, solver)
     flt.setFailing(True, {"from": seeker})
     with brownie.reverts(err("SafeERC20FailedOperation", flt)):
-        escrow.withdraw(flt, {"from": solver})
-    assert escrow.withdrawable(flt, solver) == PRIZE
+        escrow.withdrawAward(cid, {"from": solver})
+    assert award_owed(escrow, cid, solver) == PRIZE

@@ -1,7 +1,7 @@
 """Stateful property test of ChallengeEscrow (Brownie `state_machine` over Hypothesis).
 
 Random sequences of create / contribute / accept / submit / award / refuse / dispute /
-rule / timeout / settle / claim / withdraw, with invariants checked after every step:
+rule / timeout / settle / claim / withdraw / withdraw an award, with invariants checked after every step:
 the escrow holds at least what it owes per token (here exactly: nothing else arrives);
 what came in equals what went out plus what is still owed; nobody withdraws more than
 was credited (a second withdraw reverts); no challenge pays out beyond its funding; and a
@@ -225,6 +225,22 @@ class ChallengeMachine:
         with brownie.reverts():
             self.escrow.withdraw(token, {"from": account})
 
+    def rule_withdraw_award(self, index="st_index", who="st_index"):
+        ChallengeMachine.steps += 1
+        cid = self._pick(index)
+        if cid is None:
+            return
+        solver = self.solvers[who % 3]
+        owed = self.escrow.getEntry(cid, solver)["awardOwed"]
+        tx = self._tx(self.escrow.withdrawAward, cid, {"from": solver})
+        if tx is None:
+            assert owed == 0, "a withdrawal of a held award reverted"
+            return
+        assert tx.events["AwardWithdrawn"]["amount"] == owed
+        self.withdrawn[self._token_of(cid)] += owed
+        with brownie.reverts():
+            self.escrow.withdrawAward(cid, {"from": solver})
+
     # ------------------------------------------------------------------ invariants
 
     def _holdings(self, token: str) -> int:
@@ -246,6 +262,8 @@ class ChallengeMachine:
             if c["state"] in (SETTLED, CANCELLED):
                 assert c["awarded"] + o["sharePool"] + o["refundPool"] == c["funded"]
             held[c["token"]] += c["funded"] - paid
+            # Awards and shares of solo entrants are held in their entries until withdrawAward.
+            held[c["token"]] += sum(self.escrow.getEntry(cid, s)["awardOwed"] for s in self.solvers)
         for cid, solver in self.refusals:
             r = self.escrow.getRefusal(cid, solver)
             if not r["resolved"] and r["fee"]:
