@@ -400,6 +400,25 @@ def _check_unused(
         raise ConflictError("this signed message was already accepted (replay)")
 
 
+def _accepted_digest(
+    session: Session,
+    escrow: EscrowRef,
+    payload: ClaimIn | ResultIn | ReviewIn,
+    *,
+    now: int,
+    message: TypedMessage,
+    signer: tuple[str, str],
+    model: type[MicrotaskClaim | MicrotaskResult | MicrotaskReview],
+) -> str:
+    """The digest of a signed claim, result or review this escrow can accept: signed for its
+    domain, not expired, by `signer` (address, role), and never accepted before."""
+    _check_domain(payload, escrow)
+    _check_deadline(payload.deadline, now)
+    digest = _verify(message, payload.signature, *signer)
+    _check_unused(session, model, digest)
+    return digest
+
+
 def _commit(session: Session, what: str) -> None:
     try:
         session.commit()
@@ -415,8 +434,6 @@ def _require_open(batch: MicrotaskBatch) -> None:
 
 def claim_task(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, claim: ClaimIn, now: int) -> ClaimOut:
     """Give the worker the task for `assignment_duration` seconds, if nobody holds it."""
-    _check_domain(claim, escrow)
-    _check_deadline(claim.deadline, now)
     message = claim_message(
         escrow.chain_id,
         escrow.address,
@@ -425,8 +442,9 @@ def claim_task(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, claim
         worker=claim.worker,
         deadline=claim.deadline,
     )
-    digest = _verify(message, claim.signature, claim.worker, "worker")
-    _check_unused(session, MicrotaskClaim, digest)
+    digest = _accepted_digest(
+        session, escrow, claim, now=now, message=message, signer=(claim.worker, "worker"), model=MicrotaskClaim
+    )
     _require_open(batch)
     if now >= batch.expiry:
         raise ConflictError(f"batch {batch.batch_id} stopped taking work at {batch.expiry}")
@@ -507,8 +525,6 @@ def _task(session: Session, batch: MicrotaskBatch, task_index: int) -> Microtask
 
 def submit_result(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, result: ResultIn, now: int) -> ResultOut:
     """Accept the result of a task the worker holds a live claim on."""
-    _check_domain(result, escrow)
-    _check_deadline(result.deadline, now)
     message = result_message(
         escrow.chain_id,
         escrow.address,
@@ -519,8 +535,9 @@ def submit_result(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, re
         result_cid=result.result_cid,
         deadline=result.deadline,
     )
-    digest = _verify(message, result.signature, result.worker, "worker")
-    _check_unused(session, MicrotaskResult, digest)
+    digest = _accepted_digest(
+        session, escrow, result, now=now, message=message, signer=(result.worker, "worker"), model=MicrotaskResult
+    )
     _require_open(batch)
     task = _task(session, batch, result.task_index)
     if task.status != "open" or task.claimed_by != result.worker or (task.claim_expires_at or 0) <= now:
@@ -556,8 +573,6 @@ def submit_result(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, re
 
 def review_result(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, review: ReviewIn, now: int) -> ReviewOut:
     """The requester approves (with an optional bonus) or rejects (with a reason hash) a pending result."""
-    _check_domain(review, escrow)
-    _check_deadline(review.deadline, now)
     bonus = int(review.bonus)
     if not review.approved and review.reason_hash == ZERO_HASH:
         raise BadRequestError("a rejection needs the hash of its reason (reason_hash)")
@@ -574,8 +589,10 @@ def review_result(session: Session, escrow: EscrowRef, batch: MicrotaskBatch, re
         bonus=bonus,
         deadline=review.deadline,
     )
-    digest = _verify(message, review.signature, batch.requester, "batch's requester")
-    _check_unused(session, MicrotaskReview, digest)
+    requester = (batch.requester, "batch's requester")
+    digest = _accepted_digest(
+        session, escrow, review, now=now, message=message, signer=requester, model=MicrotaskReview
+    )
     result = session.scalars(
         select(MicrotaskResult)
         .where(
