@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 
 from backend.api.errors import BadRequestError
 from backend.api.pagination import decode_cursor, encode_cursor
+from backend.api.responses import json_response
 from backend.core.config import get_settings
 from backend.main import create_app
-from backend.schemas.common import EthAddress, Hex32, TokenAmount
+from backend.schemas.challenges import TeamMemberOut
+from backend.schemas.common import EthAddress, Hex32, Page, TokenAmount
 
 CHECKSUMMED = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 ADDRESS = TypeAdapter(EthAddress)
@@ -74,3 +76,12 @@ def test_a_405_allows_every_method_of_the_path_not_only_one_routes() -> None:
     response = client.request("OPTIONS", "/api/batches/1/results")
     assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
     assert client.request("DELETE", "/api/challenges").headers["allow"] == "GET"
+
+
+def test_a_prebuilt_json_response_is_the_json_fastapi_would_send_for_the_response_model() -> None:
+    page = Page[TeamMemberOut](items=[TeamMemberOut(address=CHECKSUMMED, confirmed=True)], next_cursor="abc")
+
+    response = json_response(page)
+
+    assert response.media_type == "application/json"
+    assert response.body == TypeAdapter(Page[TeamMemberOut]).dump_json(page, by_alias=True)
