@@ -129,7 +129,7 @@ def _list_statement(
 ) -> AnySelect:
     """The list query of one combination of filters, with every value a bound parameter.
 
-    Built once per combination: building and caching-key a statement of this size costs more
+    Built once per combination: building and cache-keying a statement of this size costs more
     than running it, and the combinations in use are few.
     """
     statement = select(*_SUMMARY_COLUMNS)
