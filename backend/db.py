@@ -5,10 +5,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Row, Select, create_engine, event
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+
+AnyRow = Row[*tuple[Any, ...]]
+"""A result row of any columns, read by attribute or unpacked."""
+AnySelect = Select[*tuple[Any, ...]]
+"""A SELECT of any columns."""
 
 
 def _enable_wal(cursor: sqlite3.Cursor) -> None:

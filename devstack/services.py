@@ -201,19 +201,19 @@ def backend_environment(settings: DevstackSettings) -> dict[str, str]:
     }
 
 
-def backend_argv(host: str, port: int, app: str = "backend.main:app") -> list[str]:
-    """The backend as it is served: one uvicorn worker, no reload, no access log."""
+def backend_argv(host: str, port: int, workers: int, app: str = "backend.main:app") -> list[str]:
+    """The backend as it is served: `workers` uvicorn processes, no reload, no access log."""
     return [
         sys.executable, "-m", "uvicorn", app,
         "--host", host,
         "--port", str(port),
-        "--workers", "1",
+        "--workers", str(workers),
         "--no-access-log",
     ]  # fmt: skip
 
 
 def backend_service(settings: DevstackSettings) -> Service:
-    argv = backend_argv(settings.host, settings.backend_port)
+    argv = backend_argv(settings.host, settings.backend_port, settings.backend_workers)
     return Service(
         process=_managed("backend", argv, settings, backend_environment(settings)),
         port=settings.backend_port,
@@ -383,7 +383,7 @@ class LocalBackend:
         self.start_timeout_s = start_timeout_s
         self.process = ManagedProcess(
             name="backend",
-            argv=backend_argv("127.0.0.1", self.port, app),
+            argv=backend_argv("127.0.0.1", self.port, DevstackSettings().backend_workers, app),
             log_file=root / "run" / "backend.log",
             pid_file=root / "run" / "backend.pid",
             env=env,

@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 from backend.core.config import Settings, get_settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
+    """The app's engine; async because it never blocks, so FastAPI calls it without a thread hop."""
     engine: Engine = request.app.state.engine
     return engine
 

@@ -2,15 +2,18 @@
 contracts on the local chain. The backend and the client read it; nobody types addresses."""
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from backend.errors import ConfigurationError
 
 
 class DeployedContract(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared by every reader of one version of the file
+
     address: str
     block: int
     tx: str
@@ -19,6 +22,8 @@ class DeployedContract(BaseModel):
 
 
 class Deployments(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared by every reader of one version of the file
+
     chain_id: int
     genesis_hash: str
     contracts: dict[str, DeployedContract]
@@ -31,10 +36,22 @@ class Deployments(BaseModel):
 
 
 def load_deployments(path: Path) -> Deployments:
-    """Read and validate the deployments file, with a clear error when it is missing."""
+    """Read and validate the deployments file, with a clear error when it is missing.
+
+    Parsed once per version of the file (routes read it on every request, and it holds every
+    ABI: 120 KB); a redeployment writes a new file, which is read afresh.
+    """
     try:
-        return Deployments.model_validate(json.loads(path.read_text()))
+        version = path.stat()
+        return _parsed_deployments(path, version.st_ino, version.st_mtime_ns, version.st_size)
     except FileNotFoundError:
         raise ConfigurationError(f"no deployments file at {path}; run `make up` to deploy the contracts") from None
+
+
+@lru_cache(maxsize=8)
+def _parsed_deployments(path: Path, inode: int, mtime_ns: int, size: int) -> Deployments:
+    """The file at `path` as it is in the version that (`inode`, `mtime_ns`, `size`) identify."""
+    try:
+        return Deployments.model_validate(json.loads(path.read_text()))
     except (ValueError, ValidationError) as error:
         raise ConfigurationError(f"the deployments file {path} is invalid: {error}") from error

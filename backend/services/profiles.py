@@ -32,9 +32,23 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Numeric, and_, case, cast, func, select, true
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Numeric,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from backend.db import AnyRow, AnySelect
 from backend.models.base import UINT256_DIGITS
 from backend.models.challenges import (
     Challenge,
@@ -116,11 +130,8 @@ def _sum_parts(column: Any, dialect: str) -> tuple[ColumnElement[Any], ...]:
     )
 
 
-_sums = cache(_sum_parts)  # a table column's expressions are the same for every request
-
-
 def _width(session: Session) -> tuple[str, int]:
-    """The dialect's name and how many aggregates one `_sums` is."""
+    """The dialect's name and how many aggregates one `_sum_parts` is."""
     dialect = session.get_bind().dialect.name
     return dialect, 1 if dialect == "postgresql" else SLICES
 
@@ -148,36 +159,70 @@ def _count_where(rows: Iterable[Sequence[Any]]) -> tuple[int, ...]:
     return tuple(int(value or 0) for value in row)
 
 
+# ---------------------------------------------------------------- prebuilt statements
+
+# Every statement below takes the address as this parameter and is built once per dialect:
+# building (and cache-keying) these aggregates cost more than running them.
+_ADDRESS: BindParameter[str] = bindparam("address")
+
+
+def _rows(session: Session, statement: Executable, address: str, **params: Any) -> Sequence[AnyRow]:
+    """The rows of a prebuilt statement for `address`, read on the session's connection."""
+    return session.connection().execute(statement, {"address": address, **params}).all()
+
+
 # ---------------------------------------------------------------- challenges
 
 
-def seeker_stats(session: Session, address: str) -> SeekerStats:
-    dialect, width = _width(session)
+@cache
+def _seeker_statements(dialect: str) -> tuple[AnySelect, AnySelect, AnySelect]:
+    """Per (token, state) totals of the seeker's challenges; refunds per token; refusals."""
     on_time = and_(
         Challenge.state == "settled",
         Challenge.settled_by == Challenge.seeker,
         Challenge.closed_at <= Challenge.evaluation_deadline,
     )
-    rows = session.execute(
+    totals = (
         select(
             Challenge.token,
             Challenge.state,
             func.count(),
             _flag(on_time),
-            *_sums(Challenge.funded, dialect),
-            *_sums(Challenge.awarded, dialect),
-            *_sums(Challenge.share_pool, dialect),
+            *_sum_parts(Challenge.funded, dialect),
+            *_sum_parts(Challenge.awarded, dialect),
+            *_sum_parts(Challenge.share_pool, dialect),
         )
-        .where(Challenge.seeker == address)
+        .where(Challenge.seeker == _ADDRESS)
         .group_by(Challenge.token, Challenge.state)
-    ).all()
+    )
+    refunds = (
+        select(Challenge.token, func.count(), *_sum_parts(ChallengeContribution.refund_amount, dialect))
+        .join(ChallengeContribution, ChallengeContribution.challenge_pk == Challenge.id)
+        .where(Challenge.seeker == _ADDRESS, ChallengeContribution.refunded == true())
+        .group_by(Challenge.token)
+    )
+    refusals = (
+        select(
+            func.count(),
+            _flag(ChallengeRefusal.disputed_at.is_not(None)),
+            _flag(ChallengeRefusal.overturned == true()),
+        )
+        .join(Challenge, Challenge.id == ChallengeRefusal.challenge_pk)
+        .where(Challenge.seeker == _ADDRESS)
+    )
+    return totals, refunds, refusals
+
+
+def seeker_stats(session: Session, address: str) -> SeekerStats:
+    dialect, width = _width(session)
+    totals, refunds_per_token, refusals = _seeker_statements(dialect)
     by_state: dict[str, int] = defaultdict(int)
     funded: dict[str, int] = defaultdict(int)
     awarded: dict[str, int] = defaultdict(int)
     settled_funded: dict[str, int] = defaultdict(int)
     settled_paid: dict[str, int] = defaultdict(int)
     evaluated_on_time = 0
-    for token, state, count, on_time_count, *sums in rows:
+    for token, state, count, on_time_count, *sums in _rows(session, totals, address):
         by_state[state] += count
         evaluated_on_time += int(on_time_count)
         token_funded = _joined(sums[:width])
@@ -190,26 +235,11 @@ def seeker_stats(session: Session, address: str) -> SeekerStats:
 
     refunds: dict[str, int] = {}
     refunded_contributions = 0
-    for token, count, *sums in session.execute(
-        select(Challenge.token, func.count(), *_sums(ChallengeContribution.refund_amount, dialect))
-        .join(ChallengeContribution, ChallengeContribution.challenge_pk == Challenge.id)
-        .where(Challenge.seeker == address, ChallengeContribution.refunded == true())
-        .group_by(Challenge.token)
-    ):
+    for token, count, *sums in _rows(session, refunds_per_token, address):
         refunded_contributions += count
         refunds[token] = _joined(sums)
 
-    made, disputed, overturned = _count_where(
-        session.execute(
-            select(
-                func.count(),
-                _flag(ChallengeRefusal.disputed_at.is_not(None)),
-                _flag(ChallengeRefusal.overturned == true()),
-            )
-            .join(Challenge, Challenge.id == ChallengeRefusal.challenge_pk)
-            .where(Challenge.seeker == address)
-        )
-    )
+    made, disputed, overturned = _count_where(_rows(session, refusals, address))
     return SeekerStats(
         challenges_created=sum(by_state.values()),
         open=by_state["open"],
@@ -232,54 +262,58 @@ def seeker_stats(session: Session, address: str) -> SeekerStats:
     )
 
 
+@cache
+def _per_token_statement(
+    amount: InstrumentedAttribute[Any], address_column: InstrumentedAttribute[str], dialect: str
+) -> AnySelect:
+    model = address_column.class_
+    return (
+        select(Challenge.token, func.count(amount), *_sum_parts(amount, dialect))
+        .join(Challenge, Challenge.id == model.challenge_pk)
+        .where(address_column == _ADDRESS)
+        .group_by(Challenge.token)
+    )
+
+
 def _per_token(
     session: Session, amount: InstrumentedAttribute[Any], address_column: InstrumentedAttribute[str], address: str
 ) -> tuple[int, dict[str, int]]:
     """(rows, sum of `amount` per token) of a challenge child table's rows naming `address`."""
-    model = address_column.class_
     dialect, _ = _width(session)
     count = 0
     totals: dict[str, int] = {}
-    for token, token_count, *sums in session.execute(
-        select(Challenge.token, func.count(amount), *_sums(amount, dialect))
-        .join(Challenge, Challenge.id == model.challenge_pk)
-        .where(address_column == address)
-        .group_by(Challenge.token)
-    ):
+    for token, token_count, *sums in _rows(session, _per_token_statement(amount, address_column, dialect), address):
         count += token_count
         if token_count:
             totals[token] = _joined(sums)
     return count, totals
 
 
+_TERMS_ACCEPTED = select(func.count()).select_from(ChallengeAcceptance).where(ChallengeAcceptance.solver == _ADDRESS)
+_SUBMISSIONS = select(func.count()).select_from(ChallengeSubmission).where(ChallengeSubmission.entrant == _ADDRESS)
+_DISPUTED = ChallengeRefusal.disputed_at.is_not(None)
+_REFUSALS_SUFFERED = select(
+    func.count(),
+    _flag(and_(_DISPUTED, ChallengeRefusal.overturned == true())),
+    _flag(and_(_DISPUTED, ChallengeRefusal.overturned.is_(False))),
+).where(ChallengeRefusal.entrant == _ADDRESS)
+# Members (leader first) are a JSON list; every member accepted the terms first, so the
+# teams to look at are those of the challenges the address accepted.
+_ACCEPTED_TEAMS = (
+    select(ChallengeTeam.members, ChallengeTeam.confirmed_mask)
+    .join(ChallengeAcceptance, ChallengeAcceptance.challenge_pk == ChallengeTeam.challenge_pk)
+    .where(ChallengeAcceptance.solver == _ADDRESS, ChallengeTeam.disbanded.is_(False))
+)
+
+
 def solver_stats(session: Session, address: str) -> SolverStats:
-    accepted = session.scalar(
-        select(func.count()).select_from(ChallengeAcceptance).where(ChallengeAcceptance.solver == address)
-    )
-    submissions = session.scalar(
-        select(func.count()).select_from(ChallengeSubmission).where(ChallengeSubmission.entrant == address)
-    )
+    ((accepted,),) = _rows(session, _TERMS_ACCEPTED, address)
+    ((submissions,),) = _rows(session, _SUBMISSIONS, address)
     awards_won, awarded = _per_token(session, ChallengeAward.amount, ChallengeAward.entrant, address)
     default_shares, shares = _per_token(session, ChallengeSubmission.share_amount, ChallengeSubmission.entrant, address)
     _, team_payouts = _per_token(session, ChallengeTeamPayout.amount, ChallengeTeamPayout.member, address)
-    refused = ChallengeRefusal.entrant == address
-    disputed = ChallengeRefusal.disputed_at.is_not(None)
-    suffered, won, lost = _count_where(
-        session.execute(
-            select(
-                func.count(),
-                _flag(and_(disputed, ChallengeRefusal.overturned == true())),
-                _flag(and_(disputed, ChallengeRefusal.overturned.is_(False))),
-            ).where(refused)
-        )
-    )
-    # Members (leader first) are a JSON list; every member accepted the terms first, so the
-    # teams to look at are those of the challenges the address accepted.
-    teams = session.execute(
-        select(ChallengeTeam.members, ChallengeTeam.confirmed_mask)
-        .join(ChallengeAcceptance, ChallengeAcceptance.challenge_pk == ChallengeTeam.challenge_pk)
-        .where(ChallengeAcceptance.solver == address, ChallengeTeam.disbanded.is_(False))
-    ).all()
+    suffered, won, lost = _count_where(_rows(session, _REFUSALS_SUFFERED, address))
+    teams = _rows(session, _ACCEPTED_TEAMS, address)
     memberships = sum(1 for members, mask in teams if address in members and mask >> members.index(address) & 1)
     return SolverStats(
         terms_accepted=accepted or 0,
@@ -301,61 +335,64 @@ def solver_stats(session: Session, address: str) -> SolverStats:
 _REJECTED_ON_CHAIN = MicrotaskOnchainResult.reason_hash.is_not(None)
 _APPROVED_ON_CHAIN = MicrotaskOnchainResult.state == "approved"
 
+_REVIEWS_OF_REQUESTER = (
+    select(_flag(MicrotaskReview.approved == true()), _flag(MicrotaskReview.approved.is_(False)))
+    .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskReview.batch_pk)
+    .where(MicrotaskBatch.requester == _ADDRESS)
+)
+_ONCHAIN_RESULTS_OF_REQUESTER = (
+    select(
+        _flag(_APPROVED_ON_CHAIN),
+        _flag(_REJECTED_ON_CHAIN),
+        _flag(and_(_APPROVED_ON_CHAIN, _REJECTED_ON_CHAIN)),
+    )
+    .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskOnchainResult.batch_pk)
+    .where(MicrotaskBatch.requester == _ADDRESS)
+)
 
-def requester_stats(session: Session, address: str) -> RequesterStats:
-    dialect, width = _width(session)
-    batches = 0
-    closed = 0
-    escrowed: dict[str, int] = defaultdict(int)
-    reclaimed: dict[str, int] = defaultdict(int)
-    for token, state, count, *sums in session.execute(
+
+@cache
+def _requester_statements(dialect: str) -> tuple[AnySelect, AnySelect]:
+    """Per (token, state) totals of the requester's batches; its vouchers per token."""
+    batches = (
         select(
             MicrotaskBatch.token,
             MicrotaskBatch.state,
             func.count(),
-            *_sums(MicrotaskBatch.escrowed, dialect),
-            *_sums(MicrotaskBatch.reclaimed, dialect),
+            *_sum_parts(MicrotaskBatch.escrowed, dialect),
+            *_sum_parts(MicrotaskBatch.reclaimed, dialect),
         )
-        .where(MicrotaskBatch.requester == address)
+        .where(MicrotaskBatch.requester == _ADDRESS)
         .group_by(MicrotaskBatch.token, MicrotaskBatch.state)
-    ):
+    )
+    latest = (
+        select(MicrotaskBatch.token, func.max(MicrotaskVoucher.cumulative_amount).label("amount"))
+        .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskVoucher.batch_pk)
+        .where(MicrotaskBatch.requester == _ADDRESS)
+        .group_by(MicrotaskBatch.token, MicrotaskVoucher.batch_pk, MicrotaskVoucher.worker)
+        .subquery()
+    )
+    vouchers = select(latest.c.token, *_sum_parts(latest.c.amount, dialect)).group_by(latest.c.token)
+    return batches, vouchers
+
+
+def requester_stats(session: Session, address: str) -> RequesterStats:
+    dialect, width = _width(session)
+    batches_per_token, vouchers_per_token = _requester_statements(dialect)
+    batches = 0
+    closed = 0
+    escrowed: dict[str, int] = defaultdict(int)
+    reclaimed: dict[str, int] = defaultdict(int)
+    for token, state, count, *sums in _rows(session, batches_per_token, address):
         batches += count
         closed += count if state == "closed" else 0
         escrowed[token] += _joined(sums[:width])
         if state == "closed":
             reclaimed[token] += _joined(sums[width:])
 
-    approved_off, rejected_off = _count_where(
-        session.execute(
-            select(_flag(MicrotaskReview.approved == true()), _flag(MicrotaskReview.approved.is_(False)))
-            .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskReview.batch_pk)
-            .where(MicrotaskBatch.requester == address)
-        )
-    )
-    approved_on, rejected_on, overturned = _count_where(
-        session.execute(
-            select(
-                _flag(_APPROVED_ON_CHAIN),
-                _flag(_REJECTED_ON_CHAIN),
-                _flag(and_(_APPROVED_ON_CHAIN, _REJECTED_ON_CHAIN)),
-            )
-            .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskOnchainResult.batch_pk)
-            .where(MicrotaskBatch.requester == address)
-        )
-    )
-    latest = (
-        select(MicrotaskBatch.token, func.max(MicrotaskVoucher.cumulative_amount).label("amount"))
-        .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskVoucher.batch_pk)
-        .where(MicrotaskBatch.requester == address)
-        .group_by(MicrotaskBatch.token, MicrotaskVoucher.batch_pk, MicrotaskVoucher.worker)
-        .subquery()
-    )
-    vouchers = {
-        token: _joined(sums)
-        for token, *sums in session.execute(
-            select(latest.c.token, *_sum_parts(latest.c.amount, dialect)).group_by(latest.c.token)
-        )
-    }
+    approved_off, rejected_off = _count_where(_rows(session, _REVIEWS_OF_REQUESTER, address))
+    approved_on, rejected_on, overturned = _count_where(_rows(session, _ONCHAIN_RESULTS_OF_REQUESTER, address))
+    vouchers = {token: _joined(sums) for token, *sums in _rows(session, vouchers_per_token, address)}
     return RequesterStats(
         batches_funded=batches,
         batches_closed=closed,
@@ -368,38 +405,52 @@ def requester_stats(session: Session, address: str) -> RequesterStats:
     )
 
 
+_OFFCHAIN_RESULTS_OF_WORKER = select(
+    func.count(),
+    _flag(MicrotaskResult.status == "approved"),
+    _flag(MicrotaskResult.status == "rejected"),
+).where(MicrotaskResult.worker == _ADDRESS)
+_ONCHAIN_RESULTS_OF_WORKER = select(
+    func.count(),
+    _flag(_APPROVED_ON_CHAIN),
+    _flag(MicrotaskOnchainResult.state == "rejection_upheld"),
+    _flag(MicrotaskOnchainResult.automatic == true()),
+    _flag(and_(_APPROVED_ON_CHAIN, _REJECTED_ON_CHAIN)),
+    _flag(MicrotaskOnchainResult.worker_won.is_(False)),
+).where(MicrotaskOnchainResult.worker == _ADDRESS)
+_OPEN_VOUCHERS_OF_WORKER = (
+    select(MicrotaskVoucher.batch_pk, MicrotaskBatch.token, func.max(MicrotaskVoucher.cumulative_amount))
+    .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskVoucher.batch_pk)
+    .where(MicrotaskVoucher.worker == _ADDRESS, MicrotaskBatch.state == "open")
+    .group_by(MicrotaskVoucher.batch_pk, MicrotaskBatch.token)
+)
+_PAID_TO_WORKER = (
+    select(MicrotaskRedemption.batch_pk, func.max(MicrotaskRedemption.cumulative_amount))
+    .where(
+        MicrotaskRedemption.worker == _ADDRESS,
+        MicrotaskRedemption.batch_pk.in_(bindparam("batch_pks", expanding=True)),
+    )
+    .group_by(MicrotaskRedemption.batch_pk)
+)
+
+
+@cache
+def _redeemed_statement(dialect: str) -> AnySelect:
+    return (
+        select(MicrotaskBatch.token, *_sum_parts(MicrotaskRedemption.paid, dialect))
+        .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskRedemption.batch_pk)
+        .where(MicrotaskRedemption.worker == _ADDRESS)
+        .group_by(MicrotaskBatch.token)
+    )
+
+
 def worker_stats(session: Session, address: str) -> WorkerStats:
     dialect, _ = _width(session)
-    submitted_off, approved_off, rejected_off = _count_where(
-        session.execute(
-            select(
-                func.count(),
-                _flag(MicrotaskResult.status == "approved"),
-                _flag(MicrotaskResult.status == "rejected"),
-            ).where(MicrotaskResult.worker == address)
-        )
-    )
+    submitted_off, approved_off, rejected_off = _count_where(_rows(session, _OFFCHAIN_RESULTS_OF_WORKER, address))
     submitted_on, approved_on, upheld, automatic, won, lost = _count_where(
-        session.execute(
-            select(
-                func.count(),
-                _flag(_APPROVED_ON_CHAIN),
-                _flag(MicrotaskOnchainResult.state == "rejection_upheld"),
-                _flag(MicrotaskOnchainResult.automatic == true()),
-                _flag(and_(_APPROVED_ON_CHAIN, _REJECTED_ON_CHAIN)),
-                _flag(MicrotaskOnchainResult.worker_won.is_(False)),
-            ).where(MicrotaskOnchainResult.worker == address)
-        )
+        _rows(session, _ONCHAIN_RESULTS_OF_WORKER, address)
     )
-    redeemed = {
-        token: _joined(sums)
-        for token, *sums in session.execute(
-            select(MicrotaskBatch.token, *_sums(MicrotaskRedemption.paid, dialect))
-            .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskRedemption.batch_pk)
-            .where(MicrotaskRedemption.worker == address)
-            .group_by(MicrotaskBatch.token)
-        )
-    }
+    redeemed = {token: _joined(sums) for token, *sums in _rows(session, _redeemed_statement(dialect), address)}
     approved = approved_off + approved_on
     rejected = rejected_off + upheld
     return WorkerStats(
@@ -417,24 +468,11 @@ def worker_stats(session: Session, address: str) -> WorkerStats:
 
 def _pending_vouchers(session: Session, address: str) -> dict[str, int]:
     """Per token: the worker's latest voucher of each open batch minus what that batch paid it."""
-    vouchered = session.execute(
-        select(MicrotaskVoucher.batch_pk, MicrotaskBatch.token, func.max(MicrotaskVoucher.cumulative_amount))
-        .join(MicrotaskBatch, MicrotaskBatch.id == MicrotaskVoucher.batch_pk)
-        .where(MicrotaskVoucher.worker == address, MicrotaskBatch.state == "open")
-        .group_by(MicrotaskVoucher.batch_pk, MicrotaskBatch.token)
-    ).all()
+    vouchered = _rows(session, _OPEN_VOUCHERS_OF_WORKER, address)
     if not vouchered:
         return {}
-    paid: dict[int, int] = dict(
-        session.execute(
-            select(MicrotaskRedemption.batch_pk, func.max(MicrotaskRedemption.cumulative_amount))
-            .where(
-                MicrotaskRedemption.worker == address,
-                MicrotaskRedemption.batch_pk.in_([batch_pk for batch_pk, _, _ in vouchered]),
-            )
-            .group_by(MicrotaskRedemption.batch_pk)
-        ).all()
-    )
+    open_batches = [batch_pk for batch_pk, _, _ in vouchered]
+    paid: dict[int, int] = dict(_rows(session, _PAID_TO_WORKER, address, batch_pks=open_batches))
     pending: dict[str, int] = defaultdict(int)
     for batch_pk, token, amount in vouchered:
         left = int(amount) - int(paid.get(batch_pk) or 0)

@@ -1,5 +1,6 @@
 """The shared API input types and page cursors: what they accept, normalize and refuse."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,13 @@ from sqlalchemy import Engine
 
 from backend.api.errors import BadRequestError
 from backend.api.pagination import decode_cursor, encode_cursor
+from backend.api.responses import json_response
 from backend.core.config import get_settings
+from backend.errors import ConfigurationError
 from backend.main import create_app
-from backend.schemas.common import EthAddress, Hex32, TokenAmount
+from backend.schemas.challenges import TeamMemberOut
+from backend.schemas.common import EthAddress, Hex32, Page, TokenAmount
+from backend.services.deployments import load_deployments
 
 CHECKSUMMED = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
 ADDRESS = TypeAdapter(EthAddress)
@@ -74,3 +79,28 @@ def test_a_405_allows_every_method_of_the_path_not_only_one_routes() -> None:
     response = client.request("OPTIONS", "/api/batches/1/results")
     assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
     assert client.request("DELETE", "/api/challenges").headers["allow"] == "GET"
+
+
+def test_a_prebuilt_json_response_is_the_json_fastapi_would_send_for_the_response_model() -> None:
+    page = Page[TeamMemberOut](items=[TeamMemberOut(address=CHECKSUMMED, confirmed=True)], next_cursor="abc")
+
+    response = json_response(page)
+
+    assert response.media_type == "application/json"
+    assert response.body == TypeAdapter(Page[TeamMemberOut]).dump_json(page, by_alias=True)
+
+
+def test_the_deployments_file_is_parsed_once_per_version_and_a_redeployment_is_read_afresh(tmp_path: Path) -> None:
+    file = tmp_path / "deployments.json"
+    file.write_text(json.dumps({"chain_id": 1337, "genesis_hash": "0x" + "00" * 32, "contracts": {}}))
+    first = load_deployments(file)
+    assert load_deployments(file) is first
+
+    replacement = tmp_path / "deployments.json.new"
+    replacement.write_text(json.dumps({"chain_id": 31337, "genesis_hash": "0x" + "11" * 32, "contracts": {}}))
+    replacement.replace(file)  # how deployments are written: atomically, a new file
+    assert load_deployments(file).chain_id == 31337
+
+    file.write_text("{")  # a broken file is an error every time, never a stale answer
+    with pytest.raises(ConfigurationError, match="is invalid"):
+        load_deployments(file)

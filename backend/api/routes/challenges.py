@@ -5,10 +5,11 @@ Thin: validation by the schemas, reads in `backend.services.challenges.queries`.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from backend.api.deps import EngineDep
+from backend.api.responses import json_response
 from backend.schemas.challenges import (
     ChallengeDetailOut,
     ChallengeListIn,
@@ -41,11 +42,11 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     summary="List challenges",
     responses=_BAD_REQUEST,
 )
-def list_challenges(engine: EngineDep, query: Annotated[ChallengeListIn, Query()]) -> Page[ChallengeSummaryOut]:
+def list_challenges(engine: EngineDep, query: Annotated[ChallengeListIn, Query()]) -> Response:
     """Challenges, filtered, full-text searched (`q`: title, description and tags of verified
     metadata) and sorted; pass `next_cursor` back as `cursor` for the next page."""
     with Session(engine) as session:
-        return queries.list_challenges(session, query)
+        return json_response(queries.list_challenges(session, query))
 
 
 @router.get(
@@ -54,11 +55,11 @@ def list_challenges(engine: EngineDep, query: Annotated[ChallengeListIn, Query()
     summary="A challenge in detail",
     responses=_NOT_FOUND,
 )
-def get_challenge(engine: EngineDep, challenge_id: ChallengeIdPath) -> ChallengeDetailOut:
+def get_challenge(engine: EngineDep, challenge_id: ChallengeIdPath) -> Response:
     """Chain state, award slots, contributions, awards, refusals, teams, counters, and the
     metadata when (and only when) it matched the hash committed on chain."""
     with Session(engine) as session:
-        return queries.get_challenge(session, challenge_id)
+        return json_response(queries.get_challenge(session, challenge_id))
 
 
 @router.get(
@@ -67,12 +68,10 @@ def get_challenge(engine: EngineDep, challenge_id: ChallengeIdPath) -> Challenge
     summary="A challenge's events",
     responses={**_BAD_REQUEST, **_NOT_FOUND},
 )
-def challenge_timeline(
-    engine: EngineDep, challenge_id: ChallengeIdPath, page: Annotated[PageIn, Query()]
-) -> Page[TimelineEventOut]:
+def challenge_timeline(engine: EngineDep, challenge_id: ChallengeIdPath, page: Annotated[PageIn, Query()]) -> Response:
     """The chain events of the challenge and of its teams, in chain order."""
     with Session(engine) as session:
-        return queries.challenge_timeline(session, challenge_id, page)
+        return json_response(queries.challenge_timeline(session, challenge_id, page))
 
 
 @router.get(
@@ -83,11 +82,11 @@ def challenge_timeline(
 )
 def challenge_submissions(
     engine: EngineDep, challenge_id: ChallengeIdPath, page: Annotated[PageIn, Query()]
-) -> Page[SubmissionOut]:
+) -> Response:
     """Who submitted, when, in which order, and where each submission stands; never the
     content (it is encrypted to the seeker, and only its CID is public)."""
     with Session(engine) as session:
-        return queries.challenge_submissions(session, challenge_id, page)
+        return json_response(queries.challenge_submissions(session, challenge_id, page))
 
 
 @router.get(
@@ -96,7 +95,7 @@ def challenge_submissions(
     summary="A team",
     responses={404: {"model": ErrorOut, "description": "No such team (or not indexed yet)"}},
 )
-def get_team(engine: EngineDep, team_id: TeamIdPath) -> TeamOut:
+def get_team(engine: EngineDep, team_id: TeamIdPath) -> Response:
     """Members (leader first) and their confirmations, the split in force and a pending proposal."""
     with Session(engine) as session:
-        return queries.get_team(session, team_id)
+        return json_response(queries.get_team(session, team_id))

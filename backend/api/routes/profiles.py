@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.orm import Session
 
 from backend.api.deps import EngineDep
+from backend.api.responses import json_response
 from backend.schemas.common import EthAddress
 from backend.schemas.profiles import ProfileOut
 from backend.services import profiles
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api", tags=["profiles"])
 )
 def get_profile(
     request: Request, engine: EngineDep, address: Annotated[EthAddress, Path(description="Any address, in any case")]
-) -> ProfileOut:
+) -> Response:
     """What the address did as a seeker and a solver of challenges, and as a requester and a
     worker of micro-tasks: counts, amounts per token, on-time evaluation, paid and approval
     ratios, refusals, disputes. Computed from the indexed chain history (and the off-chain
@@ -28,4 +29,4 @@ def get_profile(
     never a 404. At most `profile_cache_ttl_s` (2 s) old."""
     cache: profiles.ProfileCache = request.app.state.profile_cache
     with Session(engine) as session:
-        return cache.get(session, address)
+        return json_response(cache.get(session, address))

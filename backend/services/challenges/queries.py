@@ -6,12 +6,27 @@ the on-chain hash; for any other status they are null, whatever the row holds.
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import Boolean, ColumnElement, Integer, Select, and_, func, literal_column, or_, select, text
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from backend.api.errors import BadRequestError, NotFoundError
 from backend.api.pagination import decode_cursor, encode_cursor
+from backend.db import AnyRow, AnySelect
 from backend.models import ChainEvent, IndexedBlock
 from backend.models.challenges import (
     Challenge,
@@ -27,6 +42,7 @@ from backend.schemas.challenges import (
     ChallengeDetailOut,
     ChallengeListIn,
     ChallengeMetadataOut,
+    ChallengeSort,
     ChallengeSummaryOut,
     ContributionOut,
     OutcomeOut,
@@ -46,12 +62,54 @@ _WORD = re.compile(r"\w+")
 _MAX_SEARCH_WORDS = 16
 
 
+# What a summary shows and the keysets need: a list never loads (nor parses) the metadata document.
+_SUMMARY_COLUMNS = (
+    Challenge.id,
+    Challenge.challenge_id,
+    Challenge.chain_id,
+    Challenge.seeker,
+    Challenge.kind,
+    Challenge.token,
+    Challenge.funded,
+    Challenge.awarded,
+    Challenge.state,
+    Challenge.submission_deadline,
+    Challenge.evaluation_deadline,
+    Challenge.created_at,
+    Challenge.created_block,
+    Challenge.acceptance_count,
+    Challenge.submission_count,
+    Challenge.metadata_status,
+    Challenge.title,
+    Challenge.challenge_type,
+    Challenge.tags,
+    Challenge.description,
+)
+
+# The filters of ChallengeListIn, each a condition on the bound parameter of its name (bound
+# parameters take the column's type, so amounts are compared as Uint256).
+_FILTERS: dict[str, ColumnElement[bool]] = {
+    "status": Challenge.state == bindparam("status"),
+    "type": Challenge.kind == bindparam("type"),
+    "token": Challenge.token == bindparam("token"),
+    "seeker": Challenge.seeker == bindparam("seeker"),
+    "min_prize": Challenge.funded >= bindparam("min_prize"),
+    "max_prize": Challenge.funded <= bindparam("max_prize"),
+    "deadline_after": Challenge.submission_deadline > bindparam("deadline_after"),
+    "deadline_before": Challenge.submission_deadline < bindparam("deadline_before"),
+}
+_SORT_KEYS = {"newest": Challenge.challenge_id, "deadline": Challenge.submission_deadline, "prize": Challenge.funded}
+
+
 def list_challenges(session: Session, query: ChallengeListIn) -> Page[ChallengeSummaryOut]:
-    statement = select(Challenge)
-    for condition in _filters(session, query):
-        statement = statement.where(condition)
-    statement = _keyset(statement, query)
-    rows = session.scalars(statement.limit(query.limit + 1)).all()
+    dialect = session.get_bind().dialect.name
+    params = _filter_params(dialect, query)
+    filters = tuple(name for name in params if name != "search")
+    if query.cursor is not None:
+        params["after_key"], params["after_id"] = _after(query.cursor, query.sort)
+    params["limit"] = query.limit + 1
+    statement = _list_statement(dialect, "search" in params, filters, query.sort, query.cursor is not None)
+    rows = session.connection().execute(statement, params).all()
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
@@ -65,31 +123,54 @@ def list_challenges(session: Session, query: ChallengeListIn) -> Page[ChallengeS
     return Page(items=[_summary(row) for row in rows], next_cursor=next_cursor)
 
 
-def _filters(session: Session, query: ChallengeListIn) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+@lru_cache(maxsize=256)
+def _list_statement(
+    dialect: str, search: bool, filters: tuple[str, ...], sort: ChallengeSort, after_cursor: bool
+) -> AnySelect:
+    """The list query of one combination of filters, with every value a bound parameter.
+
+    Built once per combination: building and cache-keying a statement of this size costs more
+    than running it, and the combinations in use are few.
+    """
+    statement = select(*_SUMMARY_COLUMNS)
+    if search:
+        statement = statement.where(_search_condition(dialect))
+    for name in filters:
+        statement = statement.where(_FILTERS[name])
+    key = _SORT_KEYS[sort]
+    ascending = sort == "deadline"
+    if after_cursor:
+        after_key: BindParameter[int] = bindparam("after_key")
+        after_id: BindParameter[int] = bindparam("after_id")
+        if ascending:
+            after = or_(key > after_key, and_(key == after_key, Challenge.id > after_id))
+        else:
+            after = or_(key < after_key, and_(key == after_key, Challenge.id < after_id))
+        statement = statement.where(after)
+    order = (key, Challenge.id) if ascending else (key.desc(), Challenge.id.desc())
+    return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+def _filter_params(dialect: str, query: ChallengeListIn) -> dict[str, object]:
+    """The bound values of the filters `query` sets (`search`: the dialect's full-text query)."""
+    params: dict[str, object] = {}
     if query.q is not None:
-        conditions.append(_search(session, query.q))
-    if query.status is not None:
-        conditions.append(Challenge.state == query.status)
-    if query.type is not None:
-        conditions.append(Challenge.kind == query.type)
-    if query.token is not None:
-        conditions.append(Challenge.token == query.token)
-    if query.seeker is not None:
-        conditions.append(Challenge.seeker == query.seeker)
-    min_prize = _uint256("min_prize", query.min_prize)
-    max_prize = _uint256("max_prize", query.max_prize)
-    if min_prize is not None and max_prize is not None and min_prize > max_prize:
+        params["search"] = _search_terms(dialect, query.q)
+    given = {
+        "status": query.status,
+        "type": query.type,
+        "token": query.token,
+        "seeker": query.seeker,
+        "min_prize": _uint256("min_prize", query.min_prize),
+        "max_prize": _uint256("max_prize", query.max_prize),
+        "deadline_after": query.deadline_after,
+        "deadline_before": query.deadline_before,
+    }
+    min_prize, max_prize = given["min_prize"], given["max_prize"]
+    if isinstance(min_prize, int) and isinstance(max_prize, int) and min_prize > max_prize:
         raise BadRequestError("min_prize is larger than max_prize")
-    if min_prize is not None:
-        conditions.append(Challenge.funded >= min_prize)
-    if max_prize is not None:
-        conditions.append(Challenge.funded <= max_prize)
-    if query.deadline_after is not None:
-        conditions.append(Challenge.submission_deadline > query.deadline_after)
-    if query.deadline_before is not None:
-        conditions.append(Challenge.submission_deadline < query.deadline_before)
-    return conditions
+    params.update({name: value for name, value in given.items() if value is not None})
+    return params
 
 
 def _uint256(name: str, value: str | None) -> int | None:
@@ -101,55 +182,40 @@ def _uint256(name: str, value: str | None) -> int | None:
     return amount
 
 
-def _search(session: Session, q: str) -> ColumnElement[bool]:
-    """Full-text match of every word of `q` (as a prefix), with the dialect's own index."""
+def _search_terms(dialect: str, q: str) -> str:
+    """Every word of `q` (as a prefix), in the query language of the dialect's full-text index."""
     words = _WORD.findall(q)[:_MAX_SEARCH_WORDS]
     if not words:
         raise BadRequestError(f"q {q[:40]!r} has no words to search for")
-    if session.get_bind().dialect.name == "postgresql":
-        # Words are \w+ only, so the tsquery syntax cannot be injected or broken.
-        tsquery = " & ".join(f"{word}:*" for word in words)
+    # Words are \w+ only, so neither query syntax can be injected or broken.
+    if dialect == "postgresql":
+        return " & ".join(f"{word}:*" for word in words)
+    return " ".join(f'"{word}"*' for word in words)
+
+
+def _search_condition(dialect: str) -> ColumnElement[bool]:
+    """Full-text match of the bound `search` query, with the dialect's own index."""
+    if dialect == "postgresql":
         vector: ColumnElement[str] = literal_column("challenges.search_vector")
-        return vector.op("@@", return_type=Boolean)(func.to_tsquery(literal_column("'english'::regconfig"), tsquery))
-    fts_query = " ".join(f'"{word}"*' for word in words)
-    matching = (
-        text("SELECT rowid FROM challenges_fts WHERE challenges_fts MATCH :fts_query")
-        .bindparams(fts_query=fts_query)
-        .columns(rowid=Integer)
-    )
-    return Challenge.id.in_(matching)
+        tsquery = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("search", type_=String))
+        return vector.op("@@", return_type=Boolean)(tsquery)
+    matching = text("SELECT rowid FROM challenges_fts WHERE challenges_fts MATCH :search").columns(rowid=Integer)
+    # `id + 0`, not `id`: SQLite would otherwise look every match up by primary key and sort
+    # them all (20 ms for a common word over 10,000 challenges); this way it walks the sort
+    # order's index and stops at the page's end, checking ids against the matched set.
+    return (Challenge.id + 0).in_(matching)
 
 
-def _keyset(statement: Select[Challenge], query: ChallengeListIn) -> Select[Challenge]:
-    if query.sort == "newest":
-        if query.cursor is not None:
-            challenge_id, row_id = _cursor(query.cursor, "newest", int)
-            statement = statement.where(
-                or_(
-                    Challenge.challenge_id < challenge_id,
-                    and_(Challenge.challenge_id == challenge_id, Challenge.id < row_id),
-                )
-            )
-        return statement.order_by(Challenge.challenge_id.desc(), Challenge.id.desc())
-    if query.sort == "deadline":
-        if query.cursor is not None:
-            deadline, row_id = _cursor(query.cursor, "deadline", int)
-            statement = statement.where(
-                or_(
-                    Challenge.submission_deadline > deadline,
-                    and_(Challenge.submission_deadline == deadline, Challenge.id > row_id),
-                )
-            )
-        return statement.order_by(Challenge.submission_deadline, Challenge.id)
-    if query.cursor is not None:
-        funded_text, row_id = _cursor(query.cursor, "prize", str)
-        if not str(funded_text).isdigit() or int(funded_text) >= 2**256:
-            raise BadRequestError("invalid page cursor: not a cursor of this list")
-        funded = int(funded_text)
-        statement = statement.where(
-            or_(Challenge.funded < funded, and_(Challenge.funded == funded, Challenge.id < row_id))
-        )
-    return statement.order_by(Challenge.funded.desc(), Challenge.id.desc())
+def _after(cursor: str, sort: ChallengeSort) -> tuple[int, int]:
+    """The sort key and row id a page `cursor` of a list sorted by `sort` resumes after."""
+    if sort != "prize":
+        key, row_id = _cursor(cursor, sort, int)
+        assert isinstance(key, int)
+        return key, row_id
+    funded_text, row_id = _cursor(cursor, "prize", str)
+    if not str(funded_text).isdigit() or int(funded_text) >= 2**256:
+        raise BadRequestError("invalid page cursor: not a cursor of this list")
+    return int(funded_text), row_id
 
 
 def _cursor(cursor: str, sort: str, key_kind: type[str] | type[int]) -> tuple[int | str, int]:
@@ -160,8 +226,8 @@ def _cursor(cursor: str, sort: str, key_kind: type[str] | type[int]) -> tuple[in
     return key, row_id
 
 
-def _verified(challenge: Challenge) -> bool:
-    return challenge.metadata_status == "verified"
+def _verified(challenge: AnyRow) -> bool:
+    return bool(challenge.metadata_status == "verified")
 
 
 def _snippet(description: str | None) -> str | None:
@@ -171,7 +237,7 @@ def _snippet(description: str | None) -> str | None:
     return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
 
 
-def _summary_fields(challenge: Challenge) -> dict[str, object]:
+def _summary_fields(challenge: AnyRow) -> dict[str, object]:
     verified = _verified(challenge)
     return {
         "challenge_id": challenge.challenge_id,
@@ -196,38 +262,69 @@ def _summary_fields(challenge: Challenge) -> dict[str, object]:
     }
 
 
-def _summary(challenge: Challenge) -> ChallengeSummaryOut:
+def _summary(challenge: AnyRow) -> ChallengeSummaryOut:
     return ChallengeSummaryOut.model_validate(_summary_fields(challenge))
 
 
-def _find(session: Session, challenge_id: int) -> Challenge:
-    # One deployment per database: the API serves the chain the indexer follows.
-    challenge = session.scalars(
-        select(Challenge).where(Challenge.challenge_id == challenge_id).order_by(Challenge.chain_id)
-    ).first()
-    if challenge is None:
-        raise NotFoundError(f"no challenge {challenge_id} (not created, or not indexed yet)")
-    return challenge
+# Statements the detail runs on every request, built once (each costs more to build than to run),
+# and run on the session's connection: rows, not ORM objects, for a read that changes nothing.
+# One deployment per database: the API serves the chain the indexer follows.
+_CHALLENGE_BY_ID = (
+    select(Challenge.__table__)
+    .where(Challenge.challenge_id == bindparam("challenge_id"))
+    .order_by(Challenge.chain_id)
+    .limit(1)
+)
+_CHALLENGE_PK_BY_ID = (
+    select(Challenge.id)
+    .where(Challenge.challenge_id == bindparam("challenge_id"))
+    .order_by(Challenge.chain_id)
+    .limit(1)
+)
+_AWARDS = (
+    select(ChallengeAward.__table__)
+    .where(ChallengeAward.challenge_pk == bindparam("challenge_pk"))
+    .order_by(ChallengeAward.block_number, ChallengeAward.log_index)
+)
+_CONTRIBUTIONS = (
+    select(ChallengeContribution.__table__)
+    .where(ChallengeContribution.challenge_pk == bindparam("challenge_pk"))
+    .order_by(ChallengeContribution.id)
+)
+_REFUSALS = (
+    select(ChallengeRefusal.__table__)
+    .where(ChallengeRefusal.challenge_pk == bindparam("challenge_pk"))
+    .order_by(ChallengeRefusal.id)
+)
+_TEAMS = (
+    select(ChallengeTeam.__table__)
+    .where(ChallengeTeam.challenge_pk == bindparam("challenge_pk"))
+    .order_by(ChallengeTeam.team_id)
+)
+
+
+def _not_found(challenge_id: int) -> NotFoundError:
+    return NotFoundError(f"no challenge {challenge_id} (not created, or not indexed yet)")
+
+
+def _find_pk(session: Session, challenge_id: int) -> int:
+    """The row id of challenge `challenge_id`."""
+    pk = session.connection().scalar(_CHALLENGE_PK_BY_ID, {"challenge_id": challenge_id})
+    if pk is None:
+        raise _not_found(challenge_id)
+    return pk
 
 
 def get_challenge(session: Session, challenge_id: int) -> ChallengeDetailOut:
-    challenge = _find(session, challenge_id)
-    awards = session.scalars(
-        select(ChallengeAward)
-        .where(ChallengeAward.challenge_pk == challenge.id)
-        .order_by(ChallengeAward.block_number, ChallengeAward.log_index)
-    ).all()
-    contributions = session.scalars(
-        select(ChallengeContribution)
-        .where(ChallengeContribution.challenge_pk == challenge.id)
-        .order_by(ChallengeContribution.id)
-    ).all()
-    refusals = session.scalars(
-        select(ChallengeRefusal).where(ChallengeRefusal.challenge_pk == challenge.id).order_by(ChallengeRefusal.id)
-    ).all()
-    teams = session.scalars(
-        select(ChallengeTeam).where(ChallengeTeam.challenge_pk == challenge.id).order_by(ChallengeTeam.team_id)
-    ).all()
+    connection = session.connection()
+    challenge = connection.execute(_CHALLENGE_BY_ID, {"challenge_id": challenge_id}).first()
+    if challenge is None:
+        raise _not_found(challenge_id)
+    children = {"challenge_pk": challenge.id}
+    awards = connection.execute(_AWARDS, children).all()
+    contributions = connection.execute(_CONTRIBUTIONS, children).all()
+    refusals = connection.execute(_REFUSALS, children).all()
+    teams = connection.execute(_TEAMS, children).all()
     document = challenge.metadata_document if _verified(challenge) else None
     return ChallengeDetailOut.model_validate(
         {
@@ -283,7 +380,7 @@ def get_challenge(session: Session, challenge_id: int) -> ChallengeDetailOut:
     )
 
 
-def _outcome(challenge: Challenge) -> OutcomeOut | None:
+def _outcome(challenge: AnyRow) -> OutcomeOut | None:
     if challenge.closed_at is None:
         return None
     return OutcomeOut(
@@ -296,7 +393,7 @@ def _outcome(challenge: Challenge) -> OutcomeOut | None:
     )
 
 
-def _slots(challenge: Challenge, awards: Sequence[ChallengeAward]) -> list[SlotOut]:
+def _slots(challenge: AnyRow, awards: Sequence[AnyRow]) -> list[SlotOut]:
     initial = [int(amount) for amount in challenge.slot_amounts]
     if not initial:
         return []
@@ -311,7 +408,7 @@ def _slots(challenge: Challenge, awards: Sequence[ChallengeAward]) -> list[SlotO
     ]
 
 
-def _team(team: ChallengeTeam, challenge_id: int) -> TeamOut:
+def _team(team: ChallengeTeam | AnyRow, challenge_id: int) -> TeamOut:
     leader_half = team.split_rule == "leader_half"
     proposal = None
     if team.proposed_rule is not None:
@@ -355,7 +452,7 @@ def get_team(session: Session, team_id: int) -> TeamOut:
 
 
 def challenge_timeline(session: Session, challenge_id: int, page: PageIn) -> Page[TimelineEventOut]:
-    challenge = _find(session, challenge_id)
+    challenge_pk = _find_pk(session, challenge_id)
     statement = (
         select(ChainEvent, IndexedBlock.timestamp)
         .join(ChallengeEventLink, ChallengeEventLink.chain_event_id == ChainEvent.id)
@@ -365,7 +462,7 @@ def challenge_timeline(session: Session, challenge_id: int, page: PageIn) -> Pag
             & (IndexedBlock.stream == ChainEvent.stream)
             & (IndexedBlock.number == ChainEvent.block_number),
         )
-        .where(ChallengeEventLink.challenge_pk == challenge.id)
+        .where(ChallengeEventLink.challenge_pk == challenge_pk)
         .order_by(ChallengeEventLink.block_number, ChallengeEventLink.log_index)
     )
     if page.cursor is not None:
@@ -400,10 +497,10 @@ def challenge_timeline(session: Session, challenge_id: int, page: PageIn) -> Pag
 
 
 def challenge_submissions(session: Session, challenge_id: int, page: PageIn) -> Page[SubmissionOut]:
-    challenge = _find(session, challenge_id)
+    challenge_pk = _find_pk(session, challenge_id)
     statement = (
         select(ChallengeSubmission)
-        .where(ChallengeSubmission.challenge_pk == challenge.id)
+        .where(ChallengeSubmission.challenge_pk == challenge_pk)
         .order_by(ChallengeSubmission.arrival)
     )
     if page.cursor is not None:
