@@ -7,6 +7,11 @@ what came in equals what went out plus what is still owed; nobody withdraws more
 was credited (a second withdraw reverts); no challenge pays out beyond its funding; and a
 settled challenge's awards + shares + refunds equal its funding.
 
+Speed (the budget is 10,000 steps): the invariants read everything they need in one
+JSON-RPC batch per step, a new challenge's id comes from its event (`tx.return_value`
+would cost a debug trace), and what cannot change (a challenge's token and seeker) is
+remembered in Python instead of read back; the invariant checks the remembered token.
+
 Step budget: CROWDBOUNTY_FUZZ_STEPS (default 200). The executed steps are recorded with
 `devstack.results.record_results("fuzz", "challenge", ...)`.
 """
@@ -17,6 +22,7 @@ from typing import Any, ClassVar
 
 import brownie
 import brownie.test
+from batch_reads import Balance, Call, read_batch
 from brownie import chain
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
@@ -55,6 +61,8 @@ class ChallengeMachine:
 
     def setup(self) -> None:
         self.challenges: list[int] = []
+        self.token_of: dict[int, str] = {}  # fixed at creation
+        self.seeker_of: dict[int, Any] = {}  # fixed at creation
         self.refusals: set[tuple[int, str]] = set()
         self.incoming = dict.fromkeys(self.tokens, 0)
         self.withdrawn = dict.fromkeys(self.tokens, 0)
@@ -72,11 +80,8 @@ class ChallengeMachine:
     def _pick(self, index: int) -> int | None:
         return self.challenges[index % len(self.challenges)] if self.challenges else None
 
-    def _token_of(self, cid: int) -> str:
-        return self.escrow.getChallenge(cid)["token"]
-
     def _value(self, cid: int, amount: int) -> int:
-        return amount if self._token_of(cid) == ETH else 0
+        return amount if self.token_of[cid] == ETH else 0
 
     # ------------------------------------------------------------------ rules
 
@@ -108,7 +113,10 @@ class ChallengeMachine:
         total = sum(t[2])
         tx = self._tx(self.escrow.createChallenge, t, {"from": seeker, "value": total if token == ETH else 0})
         if tx is not None:
-            self.challenges.append(tx.return_value)
+            cid = tx.events["ChallengeCreated"]["challengeId"]
+            self.challenges.append(cid)
+            self.token_of[cid] = token
+            self.seeker_of[cid] = seeker
             self.incoming[token] += total
 
     def rule_contribute(self, index="st_index", who="st_index", amount="st_amount"):
@@ -123,7 +131,7 @@ class ChallengeMachine:
             {"from": self.everyone[who % len(self.everyone)], "value": self._value(cid, amount)},
         )
         if tx is not None:
-            self.incoming[self._token_of(cid)] += amount
+            self.incoming[self.token_of[cid]] += amount
 
     def rule_enter(self, index="st_index", who="st_index", submit="st_bool"):
         ChallengeMachine.steps += 1
@@ -148,7 +156,7 @@ class ChallengeMachine:
         except (VirtualMachineError, ValueError):
             remaining = 1
         amount = max(1, remaining * fraction // 100)
-        sender = self.arbiter if by_arbiter else self.escrow.getChallenge(cid)["seeker"]
+        sender = self.arbiter if by_arbiter else self.seeker_of[cid]
         self._tx(self.escrow.award, cid, self.solvers[who % 3], slot, amount, {"from": sender})
 
     def rule_refuse(self, index="st_index", who="st_index"):
@@ -158,10 +166,11 @@ class ChallengeMachine:
             return
         fee = self.escrow.arbitrationFee(cid)
         solver = self.solvers[who % 3]
-        seeker = self.escrow.getChallenge(cid)["seeker"]
-        tx = self._tx(self.escrow.declareCriteriaUnmet, cid, solver, {"from": seeker, "value": self._value(cid, fee)})
+        tx = self._tx(
+            self.escrow.declareCriteriaUnmet, cid, solver, {"from": self.seeker_of[cid], "value": self._value(cid, fee)}
+        )
         if tx is not None:
-            self.incoming[self._token_of(cid)] += fee
+            self.incoming[self.token_of[cid]] += fee
             self.refusals.add((cid, solver.address))
 
     def rule_dispute(self, index="st_index", who="st_index"):
@@ -173,7 +182,7 @@ class ChallengeMachine:
         fee = self.escrow.getRefusal(cid, solver)["fee"]
         tx = self._tx(self.escrow.disputeRefusal, cid, {"from": solver, "value": self._value(cid, fee)})
         if tx is not None:
-            self.incoming[self._token_of(cid)] += fee
+            self.incoming[self.token_of[cid]] += fee
 
     def rule_resolve(self, index="st_index", who="st_index", overturn="st_bool"):
         ChallengeMachine.steps += 1
@@ -194,11 +203,10 @@ class ChallengeMachine:
         cid = self._pick(index)
         if cid is None:
             return
-        c = self.escrow.getChallenge(cid)
         if how % 3 == 0:
-            self._tx(self.escrow.cancel, cid, {"from": c["seeker"]})
+            self._tx(self.escrow.cancel, cid, {"from": self.seeker_of[cid]})
         elif how % 3 == 1:
-            self._tx(self.escrow.closeEvaluation, cid, {"from": c["seeker"]})
+            self._tx(self.escrow.closeEvaluation, cid, {"from": self.seeker_of[cid]})
         else:
             self._tx(self.escrow.settle, cid, {"from": self.everyone[-1]})
 
@@ -243,20 +251,43 @@ class ChallengeMachine:
 
     # ------------------------------------------------------------------ invariants
 
-    def _holdings(self, token: str) -> int:
-        return self.escrow.balance() if token == ETH else self.token.balanceOf(self.escrow)
-
-    def invariant_holds_what_it_owes(self):
+    def _read_state(self) -> dict[tuple[Any, ...], Any]:
+        """Every value the invariants look at, read in one batch (one round trip per step)."""
+        escrow = self.escrow
+        reads: dict[tuple[Any, ...], Call | Balance] = {
+            ("holdings", ETH): Balance(escrow),
+            ("holdings", self.token.address): Call(self.token, "balanceOf", (escrow,)),
+        }
         for token in self.tokens:
-            owed = self.escrow.totalOwed(token)
-            assert self._holdings(token) >= owed
-            assert self._holdings(token) == owed == self.incoming[token] - self.withdrawn[token]
+            reads["owed", token] = Call(escrow, "totalOwed", (token,))
+            for account in self.everyone:
+                reads["withdrawable", token, account] = Call(escrow, "withdrawable", (token, account))
+        for cid in self.challenges:
+            reads["challenge", cid] = Call(escrow, "getChallenge", (cid,))
+            reads["outcome", cid] = Call(escrow, "getOutcome", (cid,))
+        for cid, solver in self.refusals:
+            reads["refusal", cid, solver] = Call(escrow, "getRefusal", (cid, solver))
+            reads["entry", cid, solver] = Call(escrow, "getEntry", (cid, solver))
+        return read_batch(reads)
 
-    def invariant_owed_is_credits_plus_held(self):
+    # Both checks share one read of the chain, so they run as one invariant.
+    def invariant_accounting(self) -> None:
+        state = self._read_state()
+        self._check_holds_what_it_owes(state)
+        self._check_owed_is_credits_plus_held(state)
+
+    def _check_holds_what_it_owes(self, state: dict[tuple[Any, ...], Any]) -> None:
+        for token in self.tokens:
+            owed = state["owed", token]
+            assert state["holdings", token] >= owed
+            assert state["holdings", token] == owed == self.incoming[token] - self.withdrawn[token]
+
+    def _check_owed_is_credits_plus_held(self, state: dict[tuple[Any, ...], Any]) -> None:
         held = dict.fromkeys(self.tokens, 0)
         for cid in self.challenges:
-            c = self.escrow.getChallenge(cid)
-            o = self.escrow.getOutcome(cid)
+            c = state["challenge", cid]
+            o = state["outcome", cid]
+            assert c["token"] == self.token_of[cid], "a challenge's token changed"
             paid = c["awarded"] + o["sharesPaid"] + o["refundsPaid"]
             assert paid <= c["funded"], "paid out beyond the challenge's funds"
             if c["state"] in (SETTLED, CANCELLED):
@@ -265,13 +296,13 @@ class ChallengeMachine:
             # Awards and shares of solo entrants are held in their entries until withdrawAward.
             held[c["token"]] += sum(self.escrow.getEntry(cid, s)["awardOwed"] for s in self.solvers)
         for cid, solver in self.refusals:
-            r = self.escrow.getRefusal(cid, solver)
+            r = state["refusal", cid, solver]
             if not r["resolved"] and r["fee"]:
-                disputed = self.escrow.getEntry(cid, solver)["status"] == DISPUTED
-                held[self._token_of(cid)] += r["fee"] * (2 if disputed else 1)
+                disputed = state["entry", cid, solver]["status"] == DISPUTED
+                held[self.token_of[cid]] += r["fee"] * (2 if disputed else 1)
         for token in self.tokens:
-            credited = sum(self.escrow.withdrawable(token, a) for a in self.everyone)
-            assert self.escrow.totalOwed(token) == credited + held[token]
+            credited = sum(state["withdrawable", token, a] for a in self.everyone)
+            assert state["owed", token] == credited + held[token]
 
 
 def test_challenge_stateful(state_machine, escrow, token, accounts):
