@@ -8,7 +8,7 @@ was credited (a second withdraw reverts); no challenge pays out beyond its fundi
 settled challenge's awards + shares + refunds equal its funding.
 
 Speed (the budget is 10,000 steps): the invariants read everything they need in one
-JSON-RPC batch per step, a new challenge's id comes from its event (`tx.return_value`
+`eth_call` per step (tests/contracts/batch_reads.py), a new challenge's id comes from its event (`tx.return_value`
 would cost a debug trace), and what cannot change (a challenge's token and seeker) is
 remembered in Python instead of read back; the invariant checks the remembered token.
 
@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import brownie
 import brownie.test
+import pytest
 from batch_reads import Balance, Call, read_batch
 from brownie import chain
 from brownie.exceptions import VirtualMachineError
@@ -50,8 +51,9 @@ class ChallengeMachine:
     reverted: ClassVar[int] = 0
 
     # Brownie calls __init__ once on the generated class, not on an instance.
-    def __init__(cls, escrow: Any, token: Any, accounts: Any) -> None:  # noqa: N805
+    def __init__(cls, escrow: Any, token: Any, accounts: Any, read_aggregator: Any) -> None:  # noqa: N805
         cls.escrow = escrow
+        cls.read_aggregator = read_aggregator
         cls.token = token
         cls.seekers = [accounts[1], accounts[6]]
         cls.solvers = [accounts[2], accounts[3], accounts[4]]
@@ -268,7 +270,7 @@ class ChallengeMachine:
         for cid, solver in self.refusals:
             reads["refusal", cid, solver] = Call(escrow, "getRefusal", (cid, solver))
             reads["entry", cid, solver] = Call(escrow, "getEntry", (cid, solver))
-        return read_batch(reads)
+        return read_batch(self.read_aggregator, reads)
 
     # Both checks share one read of the chain, so they run as one invariant.
     def invariant_accounting(self) -> None:
@@ -305,7 +307,8 @@ class ChallengeMachine:
             assert state["owed", token] == credited + held[token]
 
 
-def test_challenge_stateful(state_machine, escrow, token, accounts):
+@pytest.mark.usefixtures("cheap_rpc_caller_check", "frozen_heap")
+def test_challenge_stateful(state_machine, escrow, token, accounts, read_aggregator):
     for account in (accounts[5], accounts[7], accounts[2], accounts[3], accounts[4], accounts[6]):
         token.mint(account, 10**24, {"from": account})
         token.approve(escrow, 2**256 - 1, {"from": account})
@@ -322,7 +325,7 @@ def test_challenge_stateful(state_machine, escrow, token, accounts):
         # Hypothesis starts every run with a few very short examples (the all-zero one first),
         # so run again until the step budget is really spent (at most MAX_ROUNDS runs).
         while ChallengeMachine.steps < STEPS and rounds < MAX_ROUNDS:
-            state_machine(ChallengeMachine, escrow, token, accounts, settings=settings)
+            state_machine(ChallengeMachine, escrow, token, accounts, read_aggregator, settings=settings)
             chain.revert()  # back to the state_machine's own snapshot: the next round starts clean
             rounds += 1
         passed = True
