@@ -10,7 +10,7 @@ from typing import Any
 
 import brownie.test
 import pytest
-from brownie import ReadAggregator, accounts
+from brownie import ReadAggregator, accounts, web3
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +68,11 @@ def frozen_heap() -> Iterator[None]:
 def read_aggregator() -> Any:
     """The test-only ReadAggregator, for `batch_reads.read_batch`."""
     return ReadAggregator.deploy({"from": accounts[0]})
+
+
+@pytest.fixture
+def cached_chain_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """web3 asks for eth_chainId before every call and transaction (a round trip each);
+    the local chain's id never changes, so let web3's own request cache answer."""
+    monkeypatch.setattr(web3.provider, "cache_allowed_requests", True)
+    monkeypatch.setattr(web3.provider, "cacheable_requests", {"eth_chainId"})

@@ -24,7 +24,7 @@ import brownie
 import brownie.test
 import pytest
 from batch_reads import Balance, Call, read_batch
-from brownie import chain
+from brownie import chain, web3
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
 from challenge_helpers import AGREEMENT, CONDITIONAL, DAY, ETH, IDEATION, terms
@@ -60,6 +60,7 @@ class ChallengeMachine:
         cls.arbiter = accounts[5]
         cls.everyone = [*cls.seekers, *cls.solvers, cls.arbiter, accounts[7]]
         cls.tokens = [ETH, token.address]
+        cls.gas_price = web3.eth.gas_price
 
     def setup(self) -> None:
         self.challenges: list[int] = []
@@ -73,8 +74,10 @@ class ChallengeMachine:
 
     def _tx(self, fn: Any, *args: Any) -> Any:
         ChallengeMachine.transactions += 1
+        *call_args, tx = args
         try:
-            return fn(*args)
+            # A fixed gas price spares Brownie an eth_gasPrice round trip per transaction.
+            return fn(*call_args, {**tx, "gas_price": self.gas_price})
         except VirtualMachineError:
             ChallengeMachine.reverted += 1
             return None
@@ -233,7 +236,7 @@ class ChallengeMachine:
         assert tx.events["Withdrawn"]["amount"] == owed
         self.withdrawn[token] += owed
         with brownie.reverts():
-            self.escrow.withdraw(token, {"from": account})
+            self.escrow.withdraw(token, {"from": account, "gas_price": self.gas_price})
 
     def rule_withdraw_award(self, index="st_index", who="st_index"):
         ChallengeMachine.steps += 1
@@ -307,7 +310,7 @@ class ChallengeMachine:
             assert state["owed", token] == credited + held[token]
 
 
-@pytest.mark.usefixtures("cheap_rpc_caller_check", "frozen_heap")
+@pytest.mark.usefixtures("cheap_rpc_caller_check", "frozen_heap", "cached_chain_id")
 def test_challenge_stateful(state_machine, escrow, token, accounts, read_aggregator):
     for account in (accounts[5], accounts[7], accounts[2], accounts[3], accounts[4], accounts[6]):
         token.mint(account, 10**24, {"from": account})
