@@ -250,9 +250,9 @@ class ChallengeMachine:
             assert owed == 0, "a withdrawal of a held award reverted"
             return
         assert tx.events["AwardWithdrawn"]["amount"] == owed
-        self.withdrawn[self._token_of(cid)] += owed
+        self.withdrawn[self.token_of[cid]] += owed
         with brownie.reverts():
-            self.escrow.withdrawAward(cid, {"from": solver})
+            self.escrow.withdrawAward(cid, {"from": solver, "gas_price": self.gas_price})
 
     # ------------------------------------------------------------------ invariants
 
@@ -270,9 +270,10 @@ class ChallengeMachine:
         for cid in self.challenges:
             reads["challenge", cid] = Call(escrow, "getChallenge", (cid,))
             reads["outcome", cid] = Call(escrow, "getOutcome", (cid,))
+            for solver in self.solvers:  # every refused entrant is one of them
+                reads["entry", cid, solver.address] = Call(escrow, "getEntry", (cid, solver))
         for cid, solver in self.refusals:
             reads["refusal", cid, solver] = Call(escrow, "getRefusal", (cid, solver))
-            reads["entry", cid, solver] = Call(escrow, "getEntry", (cid, solver))
         return read_batch(self.read_aggregator, reads)
 
     # Both checks share one read of the chain, so they run as one invariant.
@@ -299,7 +300,7 @@ class ChallengeMachine:
                 assert c["awarded"] + o["sharePool"] + o["refundPool"] == c["funded"]
             held[c["token"]] += c["funded"] - paid
             # Awards and shares of solo entrants are held in their entries until withdrawAward.
-            held[c["token"]] += sum(self.escrow.getEntry(cid, s)["awardOwed"] for s in self.solvers)
+            held[c["token"]] += sum(state["entry", cid, s.address]["awardOwed"] for s in self.solvers)
         for cid, solver in self.refusals:
             r = state["refusal", cid, solver]
             if not r["resolved"] and r["fee"]:
