@@ -29,6 +29,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -49,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from backend.db import AnyRow, AnySelect
+from backend.models import IndexedBlock
 from backend.models.base import UINT256_DIGITS
 from backend.models.challenges import (
     Challenge,
@@ -85,34 +87,86 @@ def get_profile(session: Session, address: str) -> ProfileOut:
     )
 
 
+# The last indexed block of each (chain, stream). The challenge tables the seeker and solver
+# sides aggregate are written only by the indexer, in the transaction that advances the stream,
+# and are a function of the chain up to that block, reorgs included (a rewind ends on the fork
+# block): while these heads stay the same, so do those two sides.
+_LATEST = (
+    select(IndexedBlock.chain_id, IndexedBlock.stream, func.max(IndexedBlock.number).label("number"))
+    .group_by(IndexedBlock.chain_id, IndexedBlock.stream)
+    .subquery()
+)
+_HEADS = (
+    select(IndexedBlock.chain_id, IndexedBlock.stream, IndexedBlock.number, IndexedBlock.hash)
+    .join(
+        _LATEST,
+        and_(
+            IndexedBlock.chain_id == _LATEST.c.chain_id,
+            IndexedBlock.stream == _LATEST.c.stream,
+            IndexedBlock.number == _LATEST.c.number,
+        ),
+    )
+    .order_by(IndexedBlock.chain_id, IndexedBlock.stream)
+)
+IndexedHeads = tuple[tuple[Any, ...], ...]
+
+
+def indexed_heads(session: Session) -> IndexedHeads:
+    """(chain id, stream, number, hash) of the last block each indexer stream indexed."""
+    return tuple(tuple(row) for row in session.connection().execute(_HEADS).all())
+
+
+@dataclass(frozen=True)
+class _CachedProfile:
+    computed_at: float
+    heads: IndexedHeads  # of the seeker and solver sides
+    profile: ProfileOut
+
+
 class ProfileCache:
     """Profiles computed at most once per `ttl_s` seconds per address, per backend process.
 
     A profile aggregates an address's whole history (about 18 queries, 30-100 ms of CPU for
-    an active seeker), while what it summarizes changes at most once per indexed block; so a
-    popular profile costs one computation per period instead of one per request. `ttl_s` 0
-    turns the cache off. Bounded: the least recently computed entries are dropped first.
+    an active seeker); so a popular profile costs one computation per period instead of one
+    per request. When the period ends, the seeker and solver sides (the costly ones, from
+    indexed challenge events only) are reused as long as the indexed heads have not moved;
+    the requester and worker sides, which include messages posted to the API, are recomputed.
+    `ttl_s` 0 turns the cache off. Bounded: the least recently computed entries are dropped first.
     """
 
     def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[float, ProfileOut]] = OrderedDict()
+        self._entries: OrderedDict[str, _CachedProfile] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, session: Session, address: str) -> ProfileOut:
+        if self.ttl_s <= 0:
+            return get_profile(session, address)
         now = time.monotonic()
         with self._lock:
             cached = self._entries.get(address)
-            if cached is not None and now - cached[0] < self.ttl_s:
-                return cached[1]
-        profile = get_profile(session, address)  # outside the lock: requests for others go on
-        if self.ttl_s > 0:
-            with self._lock:
-                self._entries[address] = (now, profile)
-                self._entries.move_to_end(address)
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+        if cached is not None and now - cached.computed_at < self.ttl_s:
+            return cached.profile
+        # Computed outside the lock, so requests for other addresses go on meanwhile. The heads
+        # are read first: sides read after them are at least as recent as the key they get.
+        heads = indexed_heads(session)
+        if cached is not None and cached.heads == heads:
+            seeker, solver = cached.profile.seeker, cached.profile.solver
+        else:
+            seeker, solver = seeker_stats(session, address), solver_stats(session, address)
+        profile = ProfileOut(
+            address=address,
+            seeker=seeker,
+            solver=solver,
+            requester=requester_stats(session, address),
+            worker=worker_stats(session, address),
+        )
+        with self._lock:
+            self._entries[address] = _CachedProfile(now, heads, profile)
+            self._entries.move_to_end(address)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
         return profile
 
 

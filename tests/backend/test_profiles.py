@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from web3 import Web3
 
+from backend.models import IndexedBlock
 from backend.services.profiles import ProfileCache, get_profile
 from backend.services.storage.cid import bytes_cid
 
@@ -179,3 +180,23 @@ def test_profiles_are_computed_once_per_period_and_the_cache_is_bounded(engine: 
         uncached = ProfileCache(ttl_s=0)
         assert uncached.get(session, first) is not uncached.get(session, first)
         assert uncached.get(session, first) == get_profile(session, first)
+
+
+def test_after_the_period_the_challenge_sides_are_reused_until_the_indexed_head_moves(engine: Engine) -> None:
+    address = "0x" + "4" * 40
+    with Session(engine) as session:
+        cache = ProfileCache(ttl_s=1e-9)  # every request is past the period
+        first = cache.get(session, address)
+        again = cache.get(session, address)
+        assert again is not first and again == first
+        assert again.seeker is first.seeker and again.solver is first.solver  # heads unchanged
+        assert again.requester is not first.requester  # off-chain messages: recomputed
+        session.add(
+            IndexedBlock(
+                chain_id=1337, stream="main", number=10**9, hash="0x" + "ab" * 32, parent_hash="0x" + "cd" * 32
+            )
+        )
+        session.commit()
+        moved = cache.get(session, address)
+        assert moved.seeker is not again.seeker and moved.solver is not again.solver
+        assert moved == get_profile(session, address)
