@@ -196,7 +196,7 @@ def backend_environment(settings: DevstackSettings) -> dict[str, str]:
         "CROWDBOUNTY_RPC_URL": settings.chain_url,
         "CROWDBOUNTY_IPFS_API_URL": settings.ipfs_api_url,
         "CROWDBOUNTY_DEPLOYMENTS_FILE": str(settings.deployments_file),
-        "CROWDBOUNTY_DATABASE_URL": f"sqlite:///{settings.data_dir / 'backend.db'}",
+        "CROWDBOUNTY_DATABASE_URL": f"sqlite:///{settings.database_file}",
         "CROWDBOUNTY_UPLOAD_QUEUE_DIR": str(settings.data_dir / "upload-queue"),
     }
 

@@ -45,6 +45,11 @@ class DevstackSettings(BaseSettings):
         """The one file that records the deployed contracts, read by backend and client."""
         return self.data_dir / "deployments.json"
 
+    @cached_property
+    def database_file(self) -> Path:
+        """The backend's SQLite database: the index of the deployment in `deployments_file`."""
+        return self.data_dir / "backend.db"
+
     @property
     def chain_url(self) -> str:
         return f"http://{self.host}:{self.chain_port}"

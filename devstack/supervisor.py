@@ -189,6 +189,30 @@ class Supervisor:
         for line in read_from(log_file, this_run_starts_at).splitlines():
             if ": deployed at " in line or ": reusing " in line:
                 print(f"  {line.strip()}")
+        self._match_index_to_deployment()
+
+    def _match_index_to_deployment(self) -> None:
+        """Move the backend's database aside when it indexed other contracts (a contract changed
+        and was redeployed, or the chain was reset): its rows would collide with the new
+        deployment's (challenge 1 of the old escrow and of the new one). Moved, never deleted;
+        the indexer then indexes the new deployment from its first block."""
+        deployments = json.loads(self.settings.deployments_file.read_text())
+        identity = {
+            "chain_id": deployments["chain_id"],
+            "genesis_hash": deployments["genesis_hash"],
+            "contracts": {name: contract["address"] for name, contract in deployments["contracts"].items()},
+        }
+        database = self.settings.database_file
+        marker = database.with_name(f"{database.name}.deployment.json")
+        indexed = json.loads(marker.read_text()) if marker.exists() else None
+        if database.exists() and indexed != identity:
+            moved_to = f"{database.name}.before-{time.strftime('%Y%m%d-%H%M%S')}"
+            for suffix in ("", "-wal", "-shm"):
+                part = database.with_name(database.name + suffix)
+                if part.exists():
+                    part.rename(database.with_name(moved_to + suffix))
+            print(f"  the index was of other contracts: moved to {database.with_name(moved_to)}; re-indexing")
+        write_atomically(marker, json.dumps(identity, indent=2))
 
     def _monitor(self) -> int:
         """Watch the services; restart one that died, up to `max_restarts` times each."""

@@ -6,6 +6,7 @@ private data folder on free ports, so it never touches a developer's running sta
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -140,6 +141,22 @@ def test_up_again_keeps_chain_state_and_reuses_deployment(stack: Stack) -> None:
     assert stack.deployments()["contracts"] == first_deployment["contracts"]
     assert "reusing" in (stack.data_dir / "run" / "deploy.log").read_text().rsplit("Brownie", 1)[1]
     assert stack.health().status_code == 200
+    assert not list(stack.data_dir.glob("backend.db.before-*"))  # the index is of these contracts: kept
+
+
+def test_up_on_a_new_chain_moves_the_old_index_aside_and_indexes_afresh(stack: Stack) -> None:
+    stack.up()
+    stack.devstack("down")
+    shutil.rmtree(stack.data_dir / "chain")  # a reset chain: a new genesis, the contracts deployed again
+
+    result = stack.up()
+
+    assert "the index was of other contracts" in result.stdout
+    (moved,) = stack.data_dir.glob("backend.db.before-*[0-9]")
+    assert moved.stat().st_size > 0
+    indexed = json.loads((stack.data_dir / "backend.db.deployment.json").read_text())
+    assert indexed["genesis_hash"] == stack.deployments()["genesis_hash"]
+    _wait_until_healthy(stack, RESTART_DEADLINE_S)
 
 
 @pytest.mark.parametrize("service", ["chain", "ipfs", "indexer", "backend"])
