@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Row, Select, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -52,3 +53,9 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def upsert_insert(engine: Engine) -> Any:
+    """The dialect's own `insert` (PostgreSQL's or SQLite's), whose statements take
+    `on_conflict_do_nothing` / `on_conflict_do_update`: the generic one cannot."""
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

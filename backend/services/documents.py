@@ -14,6 +14,7 @@ from eth_utils.crypto import keccak
 from multiformats import CID
 from sqlalchemy.orm import Session
 
+from backend.db import upsert_insert
 from backend.models.documents import IpfsDocument
 from backend.services.storage.errors import (
     ContentNotFoundError,
@@ -56,7 +57,7 @@ def canonical_cid(cid: str) -> str:
 def get_document(session: Session, ipfs: IpfsClient, cid: str, max_bytes: int | None = None) -> bytes:
     """The content of `cid`: the local copy if kept, else fetched (verified) from IPFS and kept.
 
-    The copy is added to the session; it is stored when the caller commits.
+    The copy is written in the session's transaction; it is stored when the caller commits.
     """
     key = canonical_cid(cid)
     kept = session.get(IpfsDocument, key)
@@ -72,7 +73,14 @@ def get_document(session: Session, ipfs: IpfsClient, cid: str, max_bytes: int | 
     except (ContentNotFoundError, IpfsUnavailableError) as error:
         raise DocumentUnavailableError(f"document {key} is not available: {error}") from error
     data = bytes(content)
-    session.add(IpfsDocument(cid=key, content=data, size=len(data), keccak="0x" + keccak(data).hex()))
+    # Another process (the indexer, a second API worker) may keep the same document at the same
+    # moment: content-addressed, so either copy will do.
+    insert = upsert_insert(session.get_bind().engine)
+    session.execute(
+        insert(IpfsDocument)
+        .values(cid=key, content=data, size=len(data), keccak="0x" + keccak(data).hex())
+        .on_conflict_do_nothing(index_elements=["cid"])
+    )
     return data
 
 

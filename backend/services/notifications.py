@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db import upsert_insert
 from backend.models import Notification
 from backend.services import challenge_facts as facts
 from backend.services.challenge_facts import ChallengeRef
@@ -61,7 +61,7 @@ def notify(
     `block_number`: the block of the chain fact it stems from, so that a reorg removes it.
     """
     lock_notifications(session)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = upsert_insert(session.get_bind().engine)
     created = session.execute(
         insert(Notification)
         .values(

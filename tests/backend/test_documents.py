@@ -1,6 +1,10 @@
 """Local copies of IPFS documents: kept once verified, served after the pin is lost, restored;
 metadata resolved against the on-chain hash (mismatch flagged, never returned as genuine)."""
 
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
 from eth_utils.crypto import keccak
@@ -62,6 +66,38 @@ def test_document_is_kept_and_served_after_its_pin_is_lost(
         assert (kept.size, kept.keccak) == (len(content), "0x" + keccak(content).hex())
         restore_to_ipfs(session, ipfs, cid)
     assert ipfs.fetch_bytes(cid) == content
+
+
+class _FetchesThatMeet:
+    """An IPFS client whose fetches end only once both have started, so that neither request
+    has kept the document yet when both keep it (the indexer and an API worker at once)."""
+
+    def __init__(self, ipfs: IpfsClient) -> None:
+        self.ipfs = ipfs
+        self.max_object_bytes = ipfs.max_object_bytes
+        self.meeting = threading.Barrier(2, timeout=30)
+
+    def iter_content(self, cid: str) -> Iterator[bytes]:
+        yield from self.ipfs.iter_content(cid)
+        self.meeting.wait()
+
+
+def test_two_requests_keeping_the_same_document_at_once_both_succeed(engine: Engine, ipfs: IpfsClient) -> None:
+    content = b"a manifest two processes load at once"
+    cid = str(ipfs.add_bytes(content).cid)
+    meeting = _FetchesThatMeet(ipfs)
+    fetched: list[bytes] = []
+
+    def keep() -> None:
+        with Session(engine) as session, session.begin():
+            fetched.append(get_document(session, meeting, cid))  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(2) as pool:
+        for future in [pool.submit(keep), pool.submit(keep)]:
+            future.result()  # neither raises (it was a UNIQUE violation: a 500 from the API)
+    assert fetched == [content, content]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(IpfsDocument)) == 1
 
 
 def test_missing_document_fails_clearly_and_keeps_nothing(engine: Engine, ipfs: IpfsClient) -> None:

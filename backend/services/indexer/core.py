@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 from web3 import Web3
 
+from backend.db import upsert_insert
 from backend.models import ChainEvent, IndexedBlock, IndexerCursor
 from backend.services.indexer._decode import DecodedEvent, FollowedContract, LogDecoder
 from backend.services.indexer._rpc import BlockHeader, IndexerError, Rpc, RpcRequestError, RpcUnavailableError
@@ -119,7 +119,7 @@ class Indexer:
         self._expected_chain_id = expected_chain_id
         self._chain_id: int | None = None
         self._block_range = max(1, min(self.config.initial_block_range, self.config.max_block_range))
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert = upsert_insert(engine)
 
     @property
     def block_range(self) -> int:
