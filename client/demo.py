@@ -52,11 +52,25 @@ class Party:
     account: LocalAccount
 
 
+ADVANCE_ATTEMPTS = 5
+
+
 def _advance(network: Network, seconds: int) -> None:
     if network.chain_id != DEV_CHAIN_ID:
         raise ClientError(f"the demo moves the clock of the dev chain ({DEV_CHAIN_ID}) only", "run it on `make up`")
-    network.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-    network.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    # A restarted Ganache's clock can lag behind the blocks it kept (their time was moved on
+    # before the restart), so the clock moves until the chain's own time has passed the target.
+    target = network.now() + seconds
+    shortfall = seconds
+    for _ in range(ADVANCE_ATTEMPTS):
+        network.w3.provider.make_request("evm_increaseTime", [shortfall])  # type: ignore[arg-type]
+        network.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        shortfall = target - network.now()
+        if shortfall <= 0:
+            return
+    raise ClientError(
+        f"the dev chain's clock did not move {seconds} s forward", "restart it with `make down && make up`"
+    )
 
 
 def _write_challenge(folder: Path) -> Path:
