@@ -21,13 +21,14 @@ import brownie
 from brownie import chain
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
+from fuzz_budget import examples_for
 from microtask_helpers import ETH, batch_params, sign_voucher, task_hash
 
 from devstack.results import record_results
 
 STEP_BUDGET = int(os.environ.get("CROWDBOUNTY_FUZZ_STEPS", "200"))
 STATEFUL_STEP_COUNT = 50
-MAX_EXAMPLES = max(1, STEP_BUDGET // STATEFUL_STEP_COUNT)
+MAX_EXAMPLES = examples_for(STEP_BUDGET, STATEFUL_STEP_COUNT)
 
 R = 10**15
 COUNT = 6
