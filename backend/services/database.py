@@ -71,9 +71,22 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
 
 def _upgrade(engine: Engine) -> None:
     config = alembic_config()
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        try:
+            with connection.begin():
+                if sqlite:
+                    # pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so each CREATE
+                    # TABLE committed on its own and a process killed mid-migration left a half-made
+                    # schema that no later start could migrate. With our own BEGIN the upgrade is one
+                    # transaction, which sqlite3's commit() or rollback() ends.
+                    connection.connection.driver_connection.isolation_level = None  # type: ignore[union-attr]
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        finally:
+            if sqlite:
+                connection.invalidate()  # its transaction mode was changed: not back into the pool
     log.info("database %r is at schema revision %s", engine.url, head_revision())

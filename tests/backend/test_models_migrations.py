@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.db import make_engine
 from backend.models import Base, ChainEvent
 from backend.models.challenges import include_in_autogenerate
-from backend.services.database import current_revision, head_revision, migrate
+from backend.services.database import MigrationError, current_revision, head_revision, migrate
 
 
 def test_migrate_creates_the_tables_and_records_the_head_revision(database_url: str) -> None:
@@ -70,3 +70,20 @@ def test_concurrent_migrations_leave_one_schema(database_url: str) -> None:
     assert {current_revision(engine) for engine in engines} == {head_revision()}
     for engine in engines:
         engine.dispose()
+
+
+def test_a_failed_migration_leaves_no_half_made_schema(database_url: str) -> None:
+    engine = make_engine(database_url)
+    # A table of a later revision already there makes the upgrade fail part-way through.
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE auth_nonces (squatter INTEGER)")
+    with pytest.raises(MigrationError, match="auth_nonces"):
+        migrate(engine)
+    assert set(inspect(engine).get_table_names()) == {"auth_nonces"}  # the earlier revisions' tables too rolled back
+    assert current_revision(engine) is None
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE auth_nonces")
+    migrate(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
