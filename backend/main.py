@@ -10,6 +10,7 @@ from backend.api.allow import AllowHeaderMiddleware
 from backend.api.errors import install_error_handlers
 from backend.api.routes import auth, challenges, health, microtasks, notifications, profiles, rooms
 from backend.core.config import get_settings
+from backend.core.process import die_with_uvicorn_master
 from backend.db import make_engine
 from backend.services.database import migrate
 from backend.services.profiles import ProfileCache
@@ -17,6 +18,7 @@ from backend.services.profiles import ProfileCache
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    die_with_uvicorn_master()
     app.state.engine = make_engine(get_settings().database_url)
     migrate(app.state.engine)
     # Set at shutdown: long-lived responses (the notification stream) end on it.
