@@ -40,7 +40,7 @@ GRACE = 7 * 86400
 DISPUTE_WINDOW = 3 * 86400
 RULING_WINDOW = 7 * 86400
 FEE = R // 2
-MARGIN = 3  # seconds around a deadline where the next block's time is not known exactly
+MARGIN = 30  # seconds around a deadline where the next block's time is not known exactly (slow machines)
 
 PENDING, REJECTED, DISPUTED, APPROVED, UPHELD = 1, 2, 3, 4, 5
 OPEN_STATES = (PENDING, REJECTED, DISPUTED)
