@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+DEFAULT_POOL_SIZE, MAX_OVERFLOW = 5, 10  # SQLAlchemy's own defaults
 
 AnyRow = Row[*tuple[Any, ...]]
 """A result row of any columns, read by attribute or unpacked."""
@@ -34,14 +35,19 @@ def _enable_wal(cursor: sqlite3.Cursor) -> None:
             time.sleep(0.05)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file gets its folder created and WAL journaling."""
+def make_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """An engine for `url` that keeps up to `pool_size` connections open (more are opened
+    when needed, and closed after use); a SQLite file gets its folder created and WAL journaling."""
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": MAX_OVERFLOW}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **pool)
+    connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S})
+        engine = create_engine(url, connect_args=connect_args, **pool)
+    else:  # an in-memory database lives in its connection: SQLAlchemy's per-thread pool
+        engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from backend.api.allow import AllowHeaderMiddleware
@@ -19,7 +20,10 @@ from backend.services.profiles import ProfileCache
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     die_with_uvicorn_master()
-    app.state.engine = make_engine(get_settings().database_url)
+    settings = get_settings()
+    # Blocking routes run on AnyIO's worker threads; each keeps its own pooled connection.
+    to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+    app.state.engine = make_engine(settings.database_url, pool_size=settings.api_threads)
     migrate(app.state.engine)
     # Set at shutdown: long-lived responses (the notification stream) end on it.
     app.state.stopping = asyncio.Event()

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
 
     health_timeout_s: float = Field(default=2.0, gt=0)
 
+    # Threads of one API process that run its blocking routes (database reads). The engine
+    # keeps a connection per thread: with fewer, requests queued for one and overflow
+    # connections were opened and closed per request (a new server process on PostgreSQL).
+    api_threads: int = Field(default=16, ge=1)
+
     # The indexer (`python -m backend.services.indexer`).
     indexer_stream: str = Field(default="main", min_length=1, max_length=64)
     # Contracts of the deployments file to follow; all of them when unset (a JSON list).

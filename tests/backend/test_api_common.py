@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from anyio import to_thread
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine
@@ -104,3 +105,16 @@ def test_the_deployments_file_is_parsed_once_per_version_and_a_redeployment_is_r
     file.write_text("{")  # a broken file is an error every time, never a stale answer
     with pytest.raises(ConfigurationError, match="is invalid"):
         load_deployments(file)
+
+
+def test_each_api_thread_keeps_a_pooled_connection(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    monkeypatch.setenv("CROWDBOUNTY_DATABASE_URL", database_url)
+    monkeypatch.setenv("CROWDBOUNTY_API_THREADS", "3")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            pool = client.app.state.engine.pool  # type: ignore[attr-defined]
+            tokens = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)  # type: ignore[union-attr]
+    finally:
+        get_settings.cache_clear()
+    assert (pool.size(), tokens) == (3, 3)

@@ -1,14 +1,15 @@
 """Challenge routes: lists, details, timelines and submissions of indexed challenges, and teams.
 
-Thin: validation by the schemas, reads in `backend.services.challenges.queries`.
+Thin: validation by the schemas, reads in `backend.services.challenges.queries` (run by
+`backend.api.reads.read`).
 """
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy.orm import Session
 
 from backend.api.deps import EngineDep
+from backend.api.reads import read
 from backend.api.responses import json_response
 from backend.schemas.challenges import (
     ChallengeDetailOut,
@@ -42,11 +43,10 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     summary="List challenges",
     responses=_BAD_REQUEST,
 )
-def list_challenges(engine: EngineDep, query: Annotated[ChallengeListIn, Query()]) -> Response:
+async def list_challenges(engine: EngineDep, query: Annotated[ChallengeListIn, Query()]) -> Response:
     """Challenges, filtered, full-text searched (`q`: title, description and tags of verified
     metadata) and sorted; pass `next_cursor` back as `cursor` for the next page."""
-    with Session(engine) as session:
-        return json_response(queries.list_challenges(session, query))
+    return json_response(await read(engine, lambda session: queries.list_challenges(session, query)))
 
 
 @router.get(
@@ -55,11 +55,10 @@ def list_challenges(engine: EngineDep, query: Annotated[ChallengeListIn, Query()
     summary="A challenge in detail",
     responses=_NOT_FOUND,
 )
-def get_challenge(engine: EngineDep, challenge_id: ChallengeIdPath) -> Response:
+async def get_challenge(engine: EngineDep, challenge_id: ChallengeIdPath) -> Response:
     """Chain state, award slots, contributions, awards, refusals, teams, counters, and the
     metadata when (and only when) it matched the hash committed on chain."""
-    with Session(engine) as session:
-        return json_response(queries.get_challenge(session, challenge_id))
+    return json_response(await read(engine, lambda session: queries.get_challenge(session, challenge_id)))
 
 
 @router.get(
@@ -68,10 +67,11 @@ def get_challenge(engine: EngineDep, challenge_id: ChallengeIdPath) -> Response:
     summary="A challenge's events",
     responses={**_BAD_REQUEST, **_NOT_FOUND},
 )
-def challenge_timeline(engine: EngineDep, challenge_id: ChallengeIdPath, page: Annotated[PageIn, Query()]) -> Response:
+async def challenge_timeline(
+    engine: EngineDep, challenge_id: ChallengeIdPath, page: Annotated[PageIn, Query()]
+) -> Response:
     """The chain events of the challenge and of its teams, in chain order."""
-    with Session(engine) as session:
-        return json_response(queries.challenge_timeline(session, challenge_id, page))
+    return json_response(await read(engine, lambda session: queries.challenge_timeline(session, challenge_id, page)))
 
 
 @router.get(
@@ -80,13 +80,12 @@ def challenge_timeline(engine: EngineDep, challenge_id: ChallengeIdPath, page: A
     summary="A challenge's submissions",
     responses={**_BAD_REQUEST, **_NOT_FOUND},
 )
-def challenge_submissions(
+async def challenge_submissions(
     engine: EngineDep, challenge_id: ChallengeIdPath, page: Annotated[PageIn, Query()]
 ) -> Response:
     """Who submitted, when, in which order, and where each submission stands; never the
     content (it is encrypted to the seeker, and only its CID is public)."""
-    with Session(engine) as session:
-        return json_response(queries.challenge_submissions(session, challenge_id, page))
+    return json_response(await read(engine, lambda session: queries.challenge_submissions(session, challenge_id, page)))
 
 
 @router.get(
@@ -95,7 +94,6 @@ def challenge_submissions(
     summary="A team",
     responses={404: {"model": ErrorOut, "description": "No such team (or not indexed yet)"}},
 )
-def get_team(engine: EngineDep, team_id: TeamIdPath) -> Response:
+async def get_team(engine: EngineDep, team_id: TeamIdPath) -> Response:
     """Members (leader first) and their confirmations, the split in force and a pending proposal."""
-    with Session(engine) as session:
-        return json_response(queries.get_team(session, team_id))
+    return json_response(await read(engine, lambda session: queries.get_team(session, team_id)))

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from sqlalchemy.orm import Session
 
 from backend.api.deps import EngineDep
+from backend.api.reads import read
 from backend.api.responses import json_response
 from backend.schemas.common import EthAddress
 from backend.schemas.profiles import ProfileOut
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api", tags=["profiles"])
     response_model=ProfileOut,
     summary="An address's reputation",
 )
-def get_profile(
+async def get_profile(
     request: Request, engine: EngineDep, address: Annotated[EthAddress, Path(description="Any address, in any case")]
 ) -> Response:
     """What the address did as a seeker and a solver of challenges, and as a requester and a
@@ -28,5 +28,4 @@ def get_profile(
     micro-task reviews and vouchers the backend holds); an address without history gets zeros,
     never a 404. At most `profile_cache_ttl_s` (2 s) old."""
     cache: profiles.ProfileCache = request.app.state.profile_cache
-    with Session(engine) as session:
-        return json_response(cache.get(session, address))
+    return json_response(await read(engine, lambda session: cache.get(session, address)))
