@@ -27,9 +27,9 @@ class DevstackSettings(BaseSettings):
     ipfs_api_port: int = Field(default=5001, ge=1, le=65535)
     ipfs_gateway_port: int = Field(default=8081, ge=1, le=65535)
     backend_port: int = Field(default=8000, ge=1, le=65535)
-    # uvicorn worker processes of the backend (`make up`, tests and benchmarks alike). One: with
-    # several, a SIGKILLed uvicorn master leaves its workers holding the port and the
-    # supervisor's restart fails (tests/devstack/test_stack.py); 2 serve more under load.
+    # uvicorn worker processes of the backend (`make up`, tests and benchmarks alike). One meets
+    # the API benchmark on 2 cores (its reads run on the event loop) and leaves a core to the
+    # chain and the indexer; more work too (each dies with the master, backend/core/process.py).
     backend_workers: int = Field(default=1, ge=1)
     accounts: int = Field(default=10, ge=1, le=100)
     start_timeout_s: float = Field(default=60.0, gt=0)
