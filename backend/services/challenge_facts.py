@@ -73,7 +73,7 @@ def acceptor_blocks(session: Session, ref: ChallengeRef) -> dict[str, int]:
         )
         .order_by(ChallengeAcceptance.block_number, ChallengeAcceptance.id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def acceptors(session: Session, ref: ChallengeRef) -> list[str]:
@@ -104,19 +104,15 @@ def team_members(session: Session, ref: ChallengeRef, team_id: int) -> list[str]
 
 
 def _submissions(session: Session, ref: ChallengeRef) -> Sequence[tuple[str, int | None]]:
-    return (
-        session.execute(
-            select(ChallengeSubmission.entrant, ChallengeSubmission.team_id)
-            .join(Challenge, Challenge.id == ChallengeSubmission.challenge_pk)
-            .where(
-                Challenge.chain_id == ref.chain_id,
-                Challenge.challenge_id == ref.challenge_id,
-                Challenge.escrow_address == ref.escrow,
-            )
+    return session.execute(
+        select(ChallengeSubmission.entrant, ChallengeSubmission.team_id)
+        .join(Challenge, Challenge.id == ChallengeSubmission.challenge_pk)
+        .where(
+            Challenge.chain_id == ref.chain_id,
+            Challenge.challenge_id == ref.challenge_id,
+            Challenge.escrow_address == ref.escrow,
         )
-        .tuples()
-        .all()
-    )
+    ).all()
 
 
 def submitted_addresses(session: Session, ref: ChallengeRef) -> set[str]:
