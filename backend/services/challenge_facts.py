@@ -8,7 +8,7 @@ rows the challenge projection (which runs before the notifications one) has just
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models.chain import ChainEvent
@@ -41,14 +41,17 @@ class Deadlines:
     block_number: int
 
 
-def _challenge(session: Session, ref: ChallengeRef) -> Challenge | None:
-    return session.scalar(
-        select(Challenge).where(
-            Challenge.chain_id == ref.chain_id,
-            Challenge.challenge_id == ref.challenge_id,
-            Challenge.escrow_address == ref.escrow,
-        )
+def _where_challenge(ref: ChallengeRef) -> ColumnElement[bool]:
+    """The WHERE clause that picks the challenge `ref` names."""
+    return and_(
+        Challenge.chain_id == ref.chain_id,
+        Challenge.challenge_id == ref.challenge_id,
+        Challenge.escrow_address == ref.escrow,
     )
+
+
+def _challenge(session: Session, ref: ChallengeRef) -> Challenge | None:
+    return session.scalar(select(Challenge).where(_where_challenge(ref)))
 
 
 def _ref(challenge: Challenge) -> ChallengeRef:
@@ -66,11 +69,7 @@ def acceptor_blocks(session: Session, ref: ChallengeRef) -> dict[str, int]:
     rows = session.execute(
         select(ChallengeAcceptance.solver, ChallengeAcceptance.block_number)
         .join(Challenge, Challenge.id == ChallengeAcceptance.challenge_pk)
-        .where(
-            Challenge.chain_id == ref.chain_id,
-            Challenge.challenge_id == ref.challenge_id,
-            Challenge.escrow_address == ref.escrow,
-        )
+        .where(_where_challenge(ref))
         .order_by(ChallengeAcceptance.block_number, ChallengeAcceptance.id)
     )
     return dict(rows.all())
@@ -85,12 +84,7 @@ def has_accepted_terms(session: Session, ref: ChallengeRef, address: str) -> boo
     accepted = session.scalar(
         select(ChallengeAcceptance.id)
         .join(Challenge, Challenge.id == ChallengeAcceptance.challenge_pk)
-        .where(
-            Challenge.chain_id == ref.chain_id,
-            Challenge.challenge_id == ref.challenge_id,
-            Challenge.escrow_address == ref.escrow,
-            ChallengeAcceptance.solver == address,
-        )
+        .where(_where_challenge(ref), ChallengeAcceptance.solver == address)
     )
     return accepted is not None
 
@@ -107,11 +101,7 @@ def _submissions(session: Session, ref: ChallengeRef) -> Sequence[tuple[str, int
     return session.execute(
         select(ChallengeSubmission.entrant, ChallengeSubmission.team_id)
         .join(Challenge, Challenge.id == ChallengeSubmission.challenge_pk)
-        .where(
-            Challenge.chain_id == ref.chain_id,
-            Challenge.challenge_id == ref.challenge_id,
-            Challenge.escrow_address == ref.escrow,
-        )
+        .where(_where_challenge(ref))
     ).all()
 
 
