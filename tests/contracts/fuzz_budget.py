@@ -8,7 +8,13 @@ rule (or only the initialize rules), so with max_examples = budget // steps_per_
 sequence. `examples_for` adds those small examples on top of the full-length ones.
 """
 
+from hypothesis import HealthCheck
+
 SMALL_EXAMPLES_MIN, SMALL_EXAMPLES_MAX = 10, 50  # Hypothesis's clamp for its small examples
+# Hypothesis tries each small example's continuations on a buffer of ten times its length,
+# which a state machine's steps soon overrun; its data_too_large health check counts those
+# overruns and failed short runs at random ("20 examples overran while generating 9 valid").
+SUPPRESSED_HEALTH_CHECKS = [HealthCheck.data_too_large]
 
 
 def small_examples(max_examples: int) -> int:

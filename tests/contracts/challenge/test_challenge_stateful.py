@@ -32,7 +32,7 @@ from brownie import chain, web3
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
 from challenge_helpers import AGREEMENT, CONDITIONAL, DAY, ETH, IDEATION, terms
-from fuzz_budget import examples_for
+from fuzz_budget import SUPPRESSED_HEALTH_CHECKS, examples_for
 
 from devstack.results import record_results
 
@@ -352,6 +352,7 @@ def test_challenge_stateful(state_machine, escrow, token, accounts, read_aggrega
         "stateful_step_count": STEPS_PER_EXAMPLE,
         "max_examples": examples_for(STEPS, STEPS_PER_EXAMPLE),
         "database": None,  # replayed (shrunk) examples would eat the step budget
+        "suppress_health_check": SUPPRESSED_HEALTH_CHECKS,
     }
     started = time.monotonic()
     ChallengeMachine.steps = ChallengeMachine.transactions = ChallengeMachine.reverted = 0

@@ -21,7 +21,7 @@ import brownie
 from brownie import chain
 from brownie.exceptions import VirtualMachineError
 from brownie.test import strategy
-from fuzz_budget import examples_for
+from fuzz_budget import SUPPRESSED_HEALTH_CHECKS, examples_for
 from microtask_helpers import ETH, batch_params, sign_voucher, task_hash
 
 from devstack.results import record_results
@@ -397,7 +397,11 @@ def test_microtask_stateful(state_machine, escrow, requester, workers, arbiter, 
                 arbiter,
                 keys[0],
                 tasks,
-                settings={"max_examples": MAX_EXAMPLES, "stateful_step_count": STATEFUL_STEP_COUNT},
+                settings={
+                    "max_examples": MAX_EXAMPLES,
+                    "stateful_step_count": STATEFUL_STEP_COUNT,
+                    "suppress_health_check": SUPPRESSED_HEALTH_CHECKS,
+                },
             )
     except AssertionError:
         violations = 1
