@@ -198,6 +198,9 @@ def backend_environment(settings: DevstackSettings) -> dict[str, str]:
         "CROWDBOUNTY_DEPLOYMENTS_FILE": str(settings.deployments_file),
         "CROWDBOUNTY_DATABASE_URL": f"sqlite:///{settings.database_file}",
         "CROWDBOUNTY_UPLOAD_QUEUE_DIR": str(settings.data_dir / "upload-queue"),
+        # Sign-in messages name the address the web app is served at (EIP-4361 domain binding).
+        "CROWDBOUNTY_SIWE_DOMAIN": f"{settings.host}:{settings.backend_port}",
+        "CROWDBOUNTY_SIWE_URI": settings.backend_url,
     }
 
 

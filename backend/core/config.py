@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # Project rooms: confidential challenge documents, stored in the database.
     room_max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 
+    # The web dApp: its files, the npm packages it imports (installed by `make setup`), and
+    # the largest object a signed-in browser may add to IPFS through the backend.
+    web_dir: Path = PROJECT_ROOT / "client" / "web"
+    node_modules_dir: Path = PROJECT_ROOT / "node_modules"
+    web_upload_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1)
+
 
 @lru_cache
 def get_settings() -> Settings:

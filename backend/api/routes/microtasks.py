@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, status
 from sqlalchemy.orm import Session
 
-from backend.api.deps import EngineDep, SettingsDep
+from backend.api.deps import EngineDep, IpfsDep, SettingsDep
 from backend.schemas.common import EthAddress, Page, PageLimit, TokenAmount
 from backend.schemas.microtasks import (
     BatchDetailOut,
@@ -28,7 +28,6 @@ from backend.schemas.microtasks import (
 from backend.services.deployments import load_deployments
 from backend.services.microtasks import service
 from backend.services.microtasks.service import EscrowRef
-from backend.services.storage.ipfs import IpfsClient
 
 router = APIRouter(prefix="/api", tags=["micro-tasks"])
 
@@ -44,14 +43,8 @@ def get_escrow(settings: SettingsDep) -> EscrowRef:
     return EscrowRef(deployments.chain_id, deployments.contract("MicrotaskEscrow").address)
 
 
-def get_ipfs(settings: SettingsDep) -> Iterator[IpfsClient]:
-    with IpfsClient.from_settings(settings) as client:
-        yield client
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
 EscrowDep = Annotated[EscrowRef, Depends(get_escrow)]
-IpfsDep = Annotated[IpfsClient, Depends(get_ipfs)]
 BatchIdPath = Annotated[int, Path(ge=1, lt=2**63, description="The batch id on the escrow")]
 
 
