@@ -105,7 +105,11 @@ def get_content(cid: CidPath, ipfs: IpfsDep) -> Response:
     response_model=PublishedMetadataOut,
     status_code=201,
     dependencies=[WriteRateLimit],
-    responses={**UNAUTHORIZED, **errors(s503="The IPFS node did not answer."), **RATE_LIMITED},
+    responses={
+        **UNAUTHORIZED,
+        **errors(s400="The body is not JSON.", s503="The IPFS node did not answer."),
+        **RATE_LIMITED,
+    },
 )
 def add_metadata(metadata: AnyMetadata, _address: CurrentAddressDep, ipfs: IpfsDep) -> PublishedMetadataOut:
     """Validated against the metadata schema (a 422 names the field), serialised canonically and
