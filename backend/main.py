@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 from backend.api.allow import AllowHeaderMiddleware
 from backend.api.errors import install_error_handlers
-from backend.api.routes import auth, challenges, health, microtasks, notifications, profiles, rooms, uploads, web
+from backend.api.routes import (
+    auth,
+    challenges,
+    health,
+    manifests,
+    microtasks,
+    notifications,
+    profiles,
+    rooms,
+    uploads,
+    web,
+)
 from backend.core.config import get_settings
 from backend.core.process import die_with_uvicorn_master
 from backend.db import make_engine
@@ -49,6 +60,7 @@ def create_app() -> FastAPI:
     app.include_router(microtasks.router)
     app.include_router(profiles.router)
     app.include_router(uploads.router)
+    app.include_router(manifests.router)
     app.include_router(web.router)
     web.mount_static(app, get_settings())
     app.add_middleware(AllowHeaderMiddleware, routes=app.router.routes)

@@ -5,6 +5,7 @@ import { api, getConfig } from "./api.js";
 import { NoWalletError, WrongNetworkError } from "./errors.js";
 import { setStatus } from "./ui.js";
 
+const SESSION_HINT = "crowdbounty.session";
 const ERC20_ABI = [
   "function symbol() view returns (string)",
   "function decimals() view returns (uint8)",
@@ -63,6 +64,12 @@ class Wallet extends EventTarget {
   }
 
   async #restoreSession() {
+    // The session cookie is HttpOnly; a hint in localStorage says whether one may exist, so a
+    // first visit does not ask the backend (and log a 401) for nothing.
+    if (localStorage.getItem(SESSION_HINT) !== this.address) {
+      this.signedIn = null;
+      return;
+    }
     try {
       const me = await api("/api/auth/me");
       if (me.address === this.address) {
@@ -134,6 +141,7 @@ class Wallet extends EventTarget {
     const signature = await signer.signMessage(message);
     const session = await api("/api/auth/login", { method: "POST", json: { message, signature } });
     this.signedIn = session.address;
+    localStorage.setItem(SESSION_HINT, session.address);
     setStatus(`Signed in as ${session.address}.`);
     this.#listen();
     this.#changed();
@@ -153,6 +161,7 @@ class Wallet extends EventTarget {
 
   #endSession() {
     this.signedIn = null;
+    localStorage.removeItem(SESSION_HINT);
     this.#notifications?.close();
     this.#notifications = null;
   }

@@ -36,6 +36,12 @@ function phaseOf(challenge, now) {
   return "awaiting settlement";
 }
 
+/** "SubmissionCommitted" → "Submission committed". */
+function eventName(name) {
+  const words = name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase().replace(/\bip\b/, "IP");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function timeline(events, now) {
   if (!events.length) return h("p", {}, "No events yet.");
   return h(
@@ -45,7 +51,7 @@ function timeline(events, now) {
       h(
         "li",
         {},
-        h("strong", {}, event.event),
+        h("strong", {}, eventName(event.event)),
         " ",
         event.block_timestamp ? timeElement(event.block_timestamp, now) : `block ${event.block_number}`,
         event.args.entrant ? [" · ", shortAddress(event.args.entrant)] : null,
