@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 FUZZ_STEPS ?= 10000
 
-.PHONY: setup up down status test test-contracts test-python lint typecheck fuzz bench bench-gas bench-storage bench-backend clean
+.PHONY: setup up down status test test-web test-contracts test-python lint typecheck fuzz bench bench-gas bench-storage bench-backend clean
 
 $(VENV_STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ status: $(VENV_STAMP)
 
 test: setup
 	$(BIN)/python -m devstack test
+
+# The browser tests alone: installs Debian's Chromium first if it is missing (needs root or sudo).
+test-web: setup
+	$(BIN)/python -m devstack test --only web
 
 lint: setup
 	$(BIN)/python -m devstack test --only lint,format,typecheck,slither

@@ -6,10 +6,12 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from devstack.browser import CHROMIUM_VARIABLE, ensure_chromium
+from devstack.errors import DevstackError
 from devstack.results import RESULTS_DIR
 from devstack.settings import PROJECT_ROOT, TEST_NETWORK_ID
 from devstack.toolchain import solc_shim_path
@@ -24,6 +26,8 @@ class Step:
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    # Runs just before the step (only if it is selected); returns variables to add to `env`.
+    prepare: Callable[[], Mapping[str, str]] | None = None
 
 
 def _existing(paths: Sequence[str]) -> list[str]:
@@ -43,18 +47,23 @@ def brownie_test(paths: Sequence[str], *extra: str) -> Step:
     )
 
 
+def _browser_environment() -> dict[str, str]:
+    """Install Debian's Chromium if missing and tell the browser tests where it is."""
+    return {CHROMIUM_VARIABLE: str(ensure_chromium())}
+
+
 def test_steps() -> dict[str, Step]:
     python_dirs = _existing(PYTHON_PACKAGES)
+    pytest = [sys.executable, "-m", "pytest", "-p", "no:pytest-brownie"]
     return {
         "lint": Step("lint", [str(BIN / "ruff"), "check", *python_dirs]),
         "format": Step("format", [str(BIN / "ruff"), "format", "--check", *python_dirs]),
         "typecheck": Step("typecheck", [str(BIN / "mypy")]),
         "contracts": brownie_test(["tests/contracts"]),
         # Brownie's pytest plugin would load the contracts project for every run: off here.
-        "python": Step(
-            "python",
-            [sys.executable, "-m", "pytest", "-p", "no:pytest-brownie", "tests", "--ignore=tests/contracts"],
-        ),
+        # The browser tests are a step of their own: they need Chromium, which `web` installs.
+        "python": Step("python", [*pytest, "tests", "--ignore=tests/contracts", "--ignore=tests/web"]),
+        "web": Step("web", [*pytest, "tests/web"], prepare=_browser_environment),
         # slither.config.json holds the rest; the compiler is our solcjs shim, never
         # solc-select's `solc`, which would try to download a binary.
         "slither": Step(
@@ -63,7 +72,7 @@ def test_steps() -> dict[str, Step]:
     }
 
 
-DEFAULT_TEST_STEPS = ("lint", "format", "typecheck", "contracts", "python")
+DEFAULT_TEST_STEPS = ("lint", "format", "typecheck", "contracts", "python", "web")
 
 
 # pytest's closing line, e.g. "==== 3 failed, 120 passed, 2 skipped in 61.2s ====".
@@ -112,7 +121,17 @@ def run_steps(steps: Sequence[Step]) -> int:
     outcomes: list[Outcome] = []
     for step in steps:
         print(f"\n=== {step.name}: {' '.join(step.argv)}", flush=True)
-        outcomes.append(_run_streaming(step))
+        started = time.monotonic()
+        try:
+            extra_env = step.prepare() if step.prepare else {}
+        except DevstackError as error:
+            # The step cannot run; the others still do, and the summary names it.
+            print(f"error: {error}", flush=True)
+            outcomes.append(Outcome(step.name, 1, time.monotonic() - started))
+            continue
+        outcome = _run_streaming(replace(step, env={**step.env, **extra_env}))
+        outcome.seconds = time.monotonic() - started  # an install by `prepare` counts too
+        outcomes.append(outcome)
     print("\n=== summary")
     totals: dict[str, int] = {}
     for outcome in outcomes:

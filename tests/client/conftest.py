@@ -1,67 +1,26 @@
-"""Fixtures of the CLI tests: the platform deployed on the session's Ganache, a deployments
-file describing it, the session's IPFS node, and `bounty` run in-process (Typer's CliRunner)."""
+"""Fixtures of the CLI tests: `bounty` run in-process (Typer's CliRunner) against the platform
+deployed afresh on the session's Ganache, the session's IPFS node, and the backend served on
+them (both from tests/platform_support.py, shared with the browser tests)."""
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from platform_support import Backend, Platform, deploy_test_platform, serve_backend
 from typer.testing import CliRunner, Result
-from web3 import HTTPProvider, Web3
-from web3.contract import Contract
 
-from backend.core.config import Settings, get_settings
-from backend.db import make_engine
-from backend.main import create_app
-from backend.services.database import migrate
-from backend.services.deployments import load_deployments
-from backend.services.indexer import PROJECTIONS, FollowedContract, Indexer, IndexerConfig
 from client.cli import app
-from client.wallets import dev_account
-from devstack.contracts import deploy, deploy_platform
 from devstack.services import LocalChain, LocalIpfsNode
-
-
-@dataclass
-class Platform:
-    """The contracts of one test, the chain they are on, and their deployments file."""
-
-    w3: Web3
-    challenge: Contract
-    teams: Contract
-    microtask: Contract
-    token: Contract
-    deployments_file: Path
-
-    def time_travel(self, seconds: int) -> None:
-        """Move the chain's clock forward (deadlines) and mine a block."""
-        self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
-        self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-
-    def balance(self, index: int) -> int:
-        return int(self.w3.eth.get_balance(dev_account(index).address))
 
 
 @pytest.fixture
 def platform(running_chain: LocalChain, tmp_path: Path) -> Platform:
     """Both escrows (and the teams registry) deployed afresh, a TestToken minted to the dev
     accounts, and a deployments file like the one `make up` writes."""
-    w3 = Web3(HTTPProvider(running_chain.rpc_url, request_kwargs={"timeout": 10}, exception_retry_configuration=None))
-    w3.eth.default_account = w3.eth.accounts[0]
-    deployed = deploy_platform(w3)
-    token, _ = deploy(w3, "TestToken")
-    for account in w3.eth.accounts[:6]:
-        w3.eth.wait_for_transaction_receipt(token.functions.mint(account, 10**24).transact())
-    file = tmp_path / "deployments.json"
-    deployed.write_deployments(w3, file)
-    return Platform(w3, deployed.challenge, deployed.teams, deployed.microtask, token, file)
+    return deploy_test_platform(running_chain.rpc_url, tmp_path)
 
 
 @dataclass
@@ -132,54 +91,6 @@ def write_challenge(folder: Path, **fields: Any) -> Path:
     return path
 
 
-@dataclass
-class Backend:
-    """The backend's API served over HTTP (uvicorn in a thread) on a migrated SQLite
-    database, with the indexer that feeds it (run on demand with `index()`)."""
-
-    url: str
-    indexer: Indexer
-
-    def index(self) -> None:
-        self.indexer.run_once()
-
-
-@contextmanager
-def _serve_backend(platform: Platform, ipfs_api_url: str, folder: Path) -> Iterator[Backend]:
-    engine = make_engine(f"sqlite:///{folder / 'backend.db'}")
-    migrate(engine)
-    settings = Settings(ipfs_api_url=ipfs_api_url, deployments_file=platform.deployments_file)
-    app = create_app()
-    app.state.engine = engine  # the lifespan (which migrates the configured database) is not run
-    app.dependency_overrides[get_settings] = lambda: settings
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    followed = [
-        FollowedContract(name, deployed.address, deployed.abi, deployed.block)
-        for name, deployed in load_deployments(platform.deployments_file).contracts.items()
-    ]
-    indexer = Indexer(
-        platform.w3,
-        engine,
-        followed,
-        config=IndexerConfig(poll_interval_s=0.2),
-        projections=PROJECTIONS,
-        expected_chain_id=1337,
-    )
-    try:
-        yield Backend(f"http://127.0.0.1:{port}", indexer)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        engine.dispose()
-
-
 @pytest.fixture
 def backend(
     bounty: Bounty,
@@ -189,7 +100,7 @@ def backend(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Backend]:
     """The API over HTTP; its indexer runs when the test calls `index()`."""
-    with _serve_backend(platform, running_ipfs_node.api_url, tmp_path) as served:
+    with serve_backend(platform, running_ipfs_node.api_url, tmp_path) as served:
         monkeypatch.setenv("CROWDBOUNTY_BACKEND_URL", served.url)
         yield served
 
@@ -202,12 +113,8 @@ def live_backend(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Backend]:
-    """The API over HTTP with its indexer following the chain, as on the `make up` stack."""
-    with _serve_backend(platform, running_ipfs_node.api_url, tmp_path) as served:
+    """The API over HTTP with its indexer following the chain: events only, without the
+    indexer process's metadata join (the CLI's journeys do not need it)."""
+    with serve_backend(platform, running_ipfs_node.api_url, tmp_path, follow=True) as served:
         monkeypatch.setenv("CROWDBOUNTY_BACKEND_URL", served.url)
-        stop = threading.Event()
-        following = threading.Thread(target=served.indexer.run_forever, args=(stop,), daemon=True)
-        following.start()
         yield served
-        stop.set()
-        following.join(timeout=10)
