@@ -314,6 +314,17 @@ def ensure_manifest(session: Session, ipfs: IpfsClient, batch: MicrotaskBatch) -
     if batch.manifest_status in ("verified", "invalid"):
         return
     try:
+        _load_manifest(session, ipfs, batch)
+        session.commit()
+    except IntegrityError:
+        # Another request (or the indexer) loaded the same manifest or kept the same document
+        # first; its rows may collide at commit or at any autoflush before it: use its work.
+        session.rollback()
+        session.refresh(batch)
+
+
+def _load_manifest(session: Session, ipfs: IpfsClient, batch: MicrotaskBatch) -> None:
+    try:
         raw = get_document(session, ipfs, batch.manifest_cid, MAX_MANIFEST_BYTES)
         manifest = parse_manifest(raw, batch.task_root, batch.task_count)
     except DocumentUnavailableError as error:
@@ -339,12 +350,6 @@ def ensure_manifest(session: Session, ipfs: IpfsClient, batch: MicrotaskBatch) -
         batch.metadata_status = resolution.status.value
         if isinstance(resolution.metadata, TaskBatchMetadata):
             batch.title = resolution.metadata.title
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another request loaded the same manifest (or kept the same document) first: use its work.
-        session.rollback()
-        session.refresh(batch)
 
 
 def load_new_manifests(engine: Engine, ipfs: IpfsClient, batch: int = 5) -> int:
