@@ -105,9 +105,21 @@ function showNotification(event) {
   route(); // what the page shows may have changed
 }
 
+const NOTIFICATION_TEXTS = {
+  submission_received: "New submission",
+  award_granted: "Award granted",
+  challenge_cancelled: "Challenge cancelled",
+  challenge_settled: "Challenge settled",
+  submission_deadline_near: "Submission deadline near",
+  evaluation_deadline_near: "Evaluation deadline near",
+  voucher_issued: "Voucher issued",
+};
+
 function describeNotification({ kind, payload }) {
-  const about = payload.challenge_id ? ` (challenge ${payload.challenge_id})` : payload.batch_id ? ` (batch ${payload.batch_id})` : "";
-  return `${kind.replaceAll("_", " ")}${about}`;
+  const text = NOTIFICATION_TEXTS[kind] ?? kind.replaceAll("_", " ");
+  if (payload.challenge_id) return `${text} on challenge ${payload.challenge_id}`;
+  if (payload.batch_id) return `${text} in batch ${payload.batch_id}`;
+  return text;
 }
 
 window.addEventListener("hashchange", () => {

@@ -55,6 +55,35 @@ function walletCode(error) {
   return error?.code ?? error?.info?.error?.code ?? error?.error?.code;
 }
 
+/** A contract refused a call with one of its custom errors. */
+export class ContractRefusalError extends DappError {
+  constructor(name, args) {
+    const reason = CONTRACT_REASONS[name];
+    const shown = args.length ? `(${args.map(String).join(", ")})` : "";
+    super(`The contract refused: ${name}${shown}${reason ? `: ${reason}` : ""}.`);
+    this.errorName = name;
+  }
+}
+
+/**
+ * `error` as a ContractRefusalError if it carries revert data `contract` can decode (ethers v6
+ * leaves custom errors undecoded when a wallet refuses to estimate a transaction), else as is.
+ */
+export function decodeRefusal(error, contractInterface) {
+  if (error instanceof DappError) return error;
+  if (error?.revert?.name) return new ContractRefusalError(error.revert.name, Array.from(error.revert.args ?? []));
+  for (const data of [error?.data, error?.info?.error?.data, error?.error?.data]) {
+    if (typeof data !== "string" || !data.startsWith("0x") || data.length < 10) continue;
+    try {
+      const parsed = contractInterface.parseError(data);
+      if (parsed) return new ContractRefusalError(parsed.name, Array.from(parsed.args));
+    } catch {
+      // not one of this contract's errors
+    }
+  }
+  return error;
+}
+
 /** The one line to show for `error`, whatever threw it. */
 export function explain(error) {
   if (error instanceof DappError) return error.message;
@@ -66,12 +95,7 @@ export function explain(error) {
     return "Insufficient funds: your account cannot pay this amount plus the gas. Add funds or lower the amount.";
   }
   if (ethers.isError(error, "CALL_EXCEPTION")) {
-    const revert = error.revert;
-    if (revert?.name) {
-      const reason = CONTRACT_REASONS[revert.name];
-      const args = revert.args?.length ? `(${Array.from(revert.args, String).join(", ")})` : "";
-      return `The contract refused: ${revert.name}${args}${reason ? `: ${reason}` : ""}.`;
-    }
+    if (error.revert?.name) return new ContractRefusalError(error.revert.name, Array.from(error.revert.args ?? [])).message;
     return `The contract refused the transaction${error.reason ? `: ${error.reason}` : ""}.`;
   }
   if (ethers.isError(error, "UNSUPPORTED_OPERATION") && error.operation) {

@@ -133,8 +133,11 @@ export async function busy(button, action, done) {
 }
 
 /** A section with a heading, for page structure (headings drive screen-reader navigation). */
+let sections = 0;
 export function section(title, ...children) {
-  return h("section", {}, h("h2", {}, title), ...children);
+  const id = `section-${++sections}`;
+  // Named by its heading, so it is a landmark ("region") screen readers can jump to.
+  return h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
 /** A definition list from [term, value] pairs. */

@@ -2,7 +2,7 @@
 // Ethereum (EIP-4361), sign typed data, send transactions and wait for them to be mined.
 import { ethers } from "ethers";
 import { api, getConfig } from "./api.js";
-import { NoWalletError, WrongNetworkError } from "./errors.js";
+import { NoWalletError, WrongNetworkError, decodeRefusal } from "./errors.js";
 import { setStatus } from "./ui.js";
 
 const SESSION_HINT = "crowdbounty.session";
@@ -190,7 +190,12 @@ class Wallet extends EventTarget {
   async send(name, method, args, { value, label = method } = {}) {
     const contract = await this.contract(name);
     setStatus(`Confirm “${label}” in your wallet…`);
-    const tx = await contract[method](...args, value ? { value } : {});
+    let tx;
+    try {
+      tx = await contract[method](...args, value ? { value } : {});
+    } catch (error) {
+      throw decodeRefusal(error, contract.interface);
+    }
     setStatus(`Waiting for “${label}” to be mined…`);
     const receipt = await tx.wait();
     setStatus(`“${label}” confirmed in block ${receipt.blockNumber}.`);

@@ -346,7 +346,7 @@ export async function render(main, { id }) {
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       mount(main, h("h1", {}, `Challenge ${id}`), h("p", {}, "Not indexed yet, or no such challenge. This page refreshes by itself."));
-      setTimeout(() => window.location.hash === `#/challenges/${id}` && refresh(), 2000);
+      redrawSoon(`#/challenges/${id}`);
       return;
     }
     throw error;
@@ -426,4 +426,10 @@ export async function render(main, { id }) {
   }
   parts.push(section("Timeline", timeline(events, now)));
   mount(main, ...parts);
+  if (challenge.metadata_status === "pending") redrawSoon(`#/challenges/${id}`); // the indexer joins IPFS next
+}
+
+/** Draw this page again in a moment, unless the user went elsewhere meanwhile. */
+function redrawSoon(hash) {
+  setTimeout(() => window.location.hash === hash && refresh(), 1500);
 }
