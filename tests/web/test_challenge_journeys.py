@@ -34,8 +34,8 @@ def connect(page: Page) -> None:
     expect(page.get_by_test_id("account")).to_have_text(re.compile(r"^0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}$"))
 
 
-def create_challenge(page: Page, *, prizes: str = "1.5") -> int:
-    """Post an ideation challenge through the form; returns its id once its page shows it."""
+def submit_challenge_form(page: Page, prizes: str) -> None:
+    """Connect, fill the form of an ideation challenge, and press "Create and fund"."""
     connect(page)
     page.get_by_role("link", name="Post a challenge").click()
     page.get_by_label("Title").fill(TITLE)
@@ -44,6 +44,11 @@ def create_challenge(page: Page, *, prizes: str = "1.5") -> int:
     page.get_by_label("Agreement").fill("The winner assigns the IP to the seeker. Others keep theirs.")
     page.get_by_label("Tags").fill("water, filtration")
     page.get_by_role("button", name="Create and fund").click()
+
+
+def create_challenge(page: Page, *, prizes: str = "1.5") -> int:
+    """Post an ideation challenge through the form; returns its id once its page shows it."""
+    submit_challenge_form(page, prizes)
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     match = re.search(r"#/challenges/(\d+)$", page.url)
     assert match, page.url
@@ -61,12 +66,24 @@ def accept_and_submit(page: Page, challenge_id: int, solution: Path) -> None:
     expect(page.locator(".facts").filter(has_text="Status")).to_contain_text("submitted")
 
 
-def decrypt_and_award(page: Page, challenge_id: int) -> None:
-    page.goto(f"/#/challenges/{challenge_id}")
-    page.reload()  # the chain's clock moved on: the page now shows the evaluation
-    page.get_by_role("button", name="Decrypt submission 1").click()
-    expect(page.get_by_text("Verified: signed by")).to_contain_text(dev_account(SOLVER).address)
-    expect(page.get_by_label("Contents of solution.txt")).to_have_text(SOLUTION)
+def decrypted_in_evaluation(web: WebStack, open_as: OpenAs, tmp_path: Path) -> tuple[Page, Page, int]:
+    """A challenge with the solver's submission, its submission deadline passed, and the
+    seeker's page showing the decrypted, verified solution: (seeker, solver, challenge id)."""
+    seeker = open_as(SEEKER)
+    challenge_id = create_challenge(seeker)
+    solver = open_as(SOLVER)
+    accept_and_submit(solver, challenge_id, solution_file(tmp_path))
+    web.time_travel(8 * DAY)
+    seeker.reload()  # the chain's clock moved on: the page now shows the evaluation
+    seeker.get_by_role("button", name="Decrypt submission 1").click()
+    expect(seeker.get_by_text("Verified: signed by")).to_contain_text(dev_account(SOLVER).address)
+    expect(seeker.get_by_label("Contents of solution.txt")).to_have_text(SOLUTION)
+    return seeker, solver, challenge_id
+
+
+def award_all(seeker: Page) -> None:
+    seeker.get_by_role("button", name="Award", exact=True).click()
+    expect(seeker.get_by_role("status")).to_have_text("Awarded: the winner can withdraw it now.")
 
 
 def api_get(web: WebStack, path: str) -> Any:
@@ -130,14 +147,9 @@ def test_solver_accepts_and_submits_an_encrypted_solution(
 def test_seeker_decrypts_verifies_and_awards(
     web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
 ) -> None:
-    seeker = open_as(SEEKER)
-    challenge_id = create_challenge(seeker)
-    accept_and_submit(open_as(SOLVER), challenge_id, solution_file(tmp_path))
-    web.time_travel(8 * DAY)  # past the submission deadline: the evaluation
-    decrypt_and_award(seeker, challenge_id)
+    seeker, _solver, challenge_id = decrypted_in_evaluation(web, open_as, tmp_path)
     screenshot(seeker, "challenge-3-decrypted")
-    seeker.get_by_role("button", name="Award", exact=True).click()
-    expect(seeker.get_by_role("status")).to_have_text("Awarded: the winner can withdraw it now.")
+    award_all(seeker)
     expect(seeker.locator("dl.facts").first).to_contain_text("Awarded1.5 ETH")
     expect(seeker.locator(".timeline")).to_contain_text("Award granted")
     entry = web.platform.challenge.functions.getEntry(challenge_id, dev_account(SOLVER).address).call()
@@ -146,15 +158,8 @@ def test_seeker_decrypts_verifies_and_awards(
 
 
 def test_solver_withdraws_the_award(web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path) -> None:
-    seeker = open_as(SEEKER)
-    challenge_id = create_challenge(seeker)
-    solver = open_as(SOLVER)
-    accept_and_submit(solver, challenge_id, solution_file(tmp_path))
-    web.time_travel(8 * DAY)
-    decrypt_and_award(seeker, challenge_id)
-    seeker.get_by_role("button", name="Award", exact=True).click()
-    expect(seeker.get_by_role("status")).to_have_text("Awarded: the winner can withdraw it now.")
-
+    seeker, solver, _challenge_id = decrypted_in_evaluation(web, open_as, tmp_path)
+    award_all(seeker)
     before = web.platform.w3.eth.get_balance(dev_account(SOLVER).address)
     solver.reload()
     expect(solver.locator(".facts").filter(has_text="Yours to withdraw")).to_contain_text("1.5 ETH")
@@ -184,14 +189,8 @@ def test_a_signed_in_seeker_sees_a_submission_arrive_live(
 def test_the_winner_profile_shows_the_award(
     web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
 ) -> None:
-    seeker = open_as(SEEKER)
-    challenge_id = create_challenge(seeker)
-    solver = open_as(SOLVER)
-    accept_and_submit(solver, challenge_id, solution_file(tmp_path))
-    web.time_travel(8 * DAY)
-    decrypt_and_award(seeker, challenge_id)
-    seeker.get_by_role("button", name="Award", exact=True).click()
-    expect(seeker.get_by_role("status")).to_have_text("Awarded: the winner can withdraw it now.")
+    seeker, _solver, _challenge_id = decrypted_in_evaluation(web, open_as, tmp_path)
+    award_all(seeker)
     seeker.get_by_role("link", name=dev_account(SOLVER).address[:6], exact=False).first.click()
     expect(seeker.get_by_role("heading", name="Profile")).to_be_visible()
     solver_side = seeker.get_by_role("region", name="As a solver")
@@ -217,11 +216,7 @@ def test_a_rejected_transaction_is_explained(web: WebStack, open_as: OpenAs, scr
 def test_a_contract_refusal_is_explained_with_its_custom_error(
     web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
 ) -> None:
-    seeker = open_as(SEEKER)
-    challenge_id = create_challenge(seeker)
-    accept_and_submit(open_as(SOLVER), challenge_id, solution_file(tmp_path))
-    web.time_travel(8 * DAY)
-    decrypt_and_award(seeker, challenge_id)
+    seeker, _solver, challenge_id = decrypted_in_evaluation(web, open_as, tmp_path)
     seeker.get_by_label("Amount (ETH)").last.fill("5")  # the prize is 1.5
     seeker.get_by_role("button", name="Award", exact=True).click()
     expect(seeker.get_by_role("alert")).to_contain_text(
@@ -246,29 +241,23 @@ def test_a_prize_beyond_the_balance_is_insufficient_funds(
     web: WebStack, open_as: OpenAs, screenshot: Screenshot
 ) -> None:
     page = open_as(SEEKER)
-    connect(page)
-    page.get_by_role("link", name="Post a challenge").click()
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Description").fill("Too rich for this wallet.")
-    page.get_by_label("Prizes").fill("100000000")
-    page.get_by_label("Agreement").fill("Terms.")
-    page.get_by_role("button", name="Create and fund").click()
+    submit_challenge_form(page, prizes="100000000")
     expect(page.get_by_role("alert")).to_contain_text("Insufficient funds")
     assert web.platform.challenge.functions.challengeCount().call() == 0
     screenshot(page, "challenge-error-insufficient-funds")
 
 
-@pytest.mark.parametrize("prizes", ["", "-1", "one"])
-def test_a_bad_prize_is_refused_before_any_signature(web: WebStack, open_as: OpenAs, prizes: str) -> None:
+@pytest.mark.parametrize(
+    ("prizes", "told"),
+    [
+        ("", "A cash challenge needs at least one prize"),
+        ("-1", 'Prize "-1" is not an amount of ETH above zero.'),
+        ("one", 'Prize "one" is not an amount of ETH above zero.'),
+    ],
+)
+def test_a_bad_prize_is_refused_before_any_signature(web: WebStack, open_as: OpenAs, prizes: str, told: str) -> None:
     page = open_as(SEEKER)
-    connect(page)
-    page.get_by_role("link", name="Post a challenge").click()
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Description").fill("x")
-    page.get_by_label("Prizes").fill(prizes)
-    page.get_by_label("Agreement").fill("Terms.")
-    signed_before = list(open_as.wallet(page).requests)
-    page.get_by_role("button", name="Create and fund").click()
-    expect(page.get_by_role("alert")).to_contain_text("rize")
-    new = open_as.wallet(page).requests[len(signed_before) :]
-    assert not {"personal_sign", "eth_sendTransaction"} & set(new)
+    wallet = open_as.wallet(page)
+    submit_challenge_form(page, prizes)
+    expect(page.get_by_role("alert")).to_contain_text(told)
+    assert not {"personal_sign", "eth_signTypedData_v4", "eth_sendTransaction"} & set(wallet.requests)

@@ -26,6 +26,7 @@ import { TypedDataEncoder, getAddress, getBytes, hexlify, recoverAddress } from 
 import sodium from "libsodium-wrappers";
 
 import { lowSSignature } from "./keys.js";
+import { concatBytes } from "./bytes.js";
 
 // Once, when the module loads: sodium's functions are synchronous afterwards.
 await sodium.ready;
@@ -229,7 +230,7 @@ export async function sealEnvelope({ files, context, recipients, signer, chunkSi
 
   // WebCrypto hashes in one go, so the content is concatenated once (no copy for one file);
   // the chunks below are views into it.
-  const content = concat(files.map((f) => f.bytes));
+  const content = concatBytes(files.map((f) => f.bytes));
   const streamKey = sodium.crypto_secretstream_xchacha20poly1305_keygen();
   try {
     const { state, header: streamHeader } = sodium.crypto_secretstream_xchacha20poly1305_init_push(streamKey);
@@ -767,16 +768,6 @@ async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
-function concat(parts) {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 function chunkCount(totalSize, chunkSize) {
   // An empty content is one empty FINAL chunk, so the end of the stream is always signed.

@@ -12,6 +12,7 @@
 
 import { getAddress, getBytes, hexlify, verifyMessage } from "ethers";
 import sodium from "libsodium-wrappers";
+import { concatBytes } from "./bytes.js";
 
 // Once, when the module loads: every function below can then be synchronous.
 await sodium.ready;
@@ -73,7 +74,7 @@ export function challengeKeyPairFromSignature(signatureHex) {
   const r = signature.slice(0, 32);
   const s = bytesToBigInt(signature.subarray(32, 64));
   const lowS = s <= SECP256K1_N - s ? s : SECP256K1_N - s;
-  const seed = blake2b(concat(r, bigIntTo32Bytes(lowS)), 32, SEED_PERSONALISATION);
+  const seed = blake2b(concatBytes([r, bigIntTo32Bytes(lowS)]), 32, SEED_PERSONALISATION);
   // libsodium's seed key pair = PyNaCl's PrivateKey.from_seed (secret = SHA-512(seed)[:32]).
   const { publicKey, privateKey } = sodium.crypto_box_seed_keypair(seed);
   seed.fill(0);
@@ -142,7 +143,7 @@ export function lowSSignature(signature) {
   const standardV = v <= 1 ? 27 + v : v >= 35 ? 28 - (v % 2) : v;
   if (standardV !== 27 && standardV !== 28) return signature; // invalid; let ethers say so
   // (r, n - s) with the other recovery id recovers the same public key.
-  return concat(signature.slice(0, 32), bigIntTo32Bytes(SECP256K1_N - s), Uint8Array.of(55 - standardV));
+  return concatBytes([signature.slice(0, 32), bigIntTo32Bytes(SECP256K1_N - s), Uint8Array.of(55 - standardV)]);
 }
 
 // -- helpers -------------------------------------------------------------------------------
@@ -163,15 +164,6 @@ function signatureBytes(value) {
   throw new ChallengeKeyError("a key signature must be hex or bytes");
 }
 
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 function bytesToBigInt(bytes) {
   let value = 0n;
