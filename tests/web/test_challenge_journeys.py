@@ -118,8 +118,18 @@ def test_seeker_creates_and_funds_a_challenge(web: WebStack, open_as: OpenAs, sc
 
     funder.goto("/#/")
     expect(funder.get_by_role("link", name=TITLE)).to_be_visible()
-    expect(funder.get_by_role("list", name="Challenges")).to_contain_text("Submissions close in 7 days")
+    listed = funder.get_by_role("list", name="Challenges")
+    expect(listed).to_contain_text("Submissions close in 7 days")
+    expect(funder.get_by_role("status")).to_be_empty()  # the last page's message stayed there
     screenshot(funder, "challenge-1-listed")
+    search = funder.get_by_role("searchbox", name="Search challenges")
+    search.fill("filtr")  # words match as prefixes
+    search.press("Enter")
+    expect(funder).to_have_url(re.compile(r"#/\?q=filtr"))
+    expect(listed.get_by_role("link", name=TITLE)).to_be_visible()
+    search.fill("photovoltaic")
+    search.press("Enter")
+    expect(listed).to_have_text(re.compile("^No challenge matches"))
 
 
 def test_solver_accepts_and_submits_an_encrypted_solution(

@@ -123,6 +123,7 @@ function describeNotification({ kind, payload }) {
 }
 
 window.addEventListener("hashchange", () => {
+  setStatus(""); // the last action's message belongs to the page it was done on
   route();
   document.getElementById("main").focus({ preventScroll: true });
 });
