@@ -9,21 +9,14 @@ the dApp does not carry a second Merkle-tree implementation that could disagree 
 from fastapi import APIRouter
 
 from backend.api.deps import IpfsDep
-from backend.api.errors import ApiError
-from backend.api.multipart import PayloadTooLargeError
 from backend.api.responses import RATE_LIMITED, UNAUTHORIZED, errors
-from backend.api.security import CurrentAddressDep, ServiceUnavailableError, WriteRateLimit
+from backend.api.routes.uploads import storage_error
+from backend.api.security import CurrentAddressDep, WriteRateLimit
 from backend.schemas.manifests import ManifestIn, PublishedManifestOut
 from backend.services.microtasks.publishing import publish_batch
-from backend.services.storage.errors import ObjectTooLargeError, StorageError
+from backend.services.storage.errors import StorageError
 
 router = APIRouter(prefix="/api", tags=["micro-tasks"])
-
-
-def _translate(error: StorageError) -> ApiError:
-    if isinstance(error, ObjectTooLargeError):
-        return PayloadTooLargeError(str(error))
-    return ServiceUnavailableError(f"IPFS: {error}")
 
 
 @router.post(
@@ -45,5 +38,5 @@ def publish_manifest(body: ManifestIn, _address: CurrentAddressDep, ipfs: IpfsDe
     try:
         published = publish_batch(ipfs, body.metadata, body.tasks)
     except StorageError as error:
-        raise _translate(error) from error
+        raise storage_error(error) from error
     return PublishedManifestOut.model_validate(published, from_attributes=True)

@@ -27,7 +27,8 @@ router = APIRouter(prefix="/api", tags=["ipfs"])
 CidPath = Annotated[str, Path(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9]+$", description="A CID as text")]
 
 
-def _translate(error: StorageError) -> ApiError:
+def storage_error(error: StorageError) -> ApiError:
+    """The HTTP error for a failure of IPFS or of the stored content (routes that publish share it)."""
     if isinstance(error, ContentNotFoundError):
         return NotFoundError(str(error))
     if isinstance(error, ObjectTooLargeError):
@@ -64,7 +65,7 @@ async def add_content(request: Request, _address: CurrentAddressDep, settings: S
     try:
         return _added(await run_in_threadpool(ipfs.add_bytes, content))
     except StorageError as error:
-        raise _translate(error) from error
+        raise storage_error(error) from error
 
 
 @router.get(
@@ -91,7 +92,7 @@ def get_content(cid: CidPath, ipfs: IpfsDep) -> Response:
     try:
         content = ipfs.fetch_bytes(cid)
     except StorageError as error:
-        raise _translate(error) from error
+        raise storage_error(error) from error
     return Response(
         content,
         media_type="application/octet-stream",
@@ -117,7 +118,7 @@ def add_metadata(metadata: AnyMetadata, _address: CurrentAddressDep, ipfs: IpfsD
     try:
         cid, digest = publish_metadata(ipfs, metadata)
     except StorageError as error:
-        raise _translate(error) from error
+        raise storage_error(error) from error
     return PublishedMetadataOut(
         cid=str(cid),
         cid_bytes="0x" + bytes(cid).hex(),
