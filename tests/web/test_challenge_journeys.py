@@ -209,6 +209,44 @@ def test_the_winner_profile_shows_the_award(
     screenshot(seeker, "challenge-winner-profile")
 
 
+def test_a_team_forms_and_changes_its_split_only_with_every_member(
+    web: WebStack, open_as: OpenAs, screenshot: Screenshot
+) -> None:
+    challenge_id = create_challenge(open_as(SEEKER))
+    leader, member = open_as(SOLVER), open_as(FUNDER)
+    for page in (member, leader):
+        connect(page)
+        page.goto(f"/#/challenges/{challenge_id}")
+        page.get_by_role("button", name="Accept the terms").click()
+        expect(page.get_by_role("form", name="Create a team")).to_be_visible()
+    form = leader.get_by_role("form", name="Create a team")
+    form.get_by_label("Other members").fill(dev_account(FUNDER).address)
+    form.get_by_role("button", name="Create team").click()
+    expect(leader.get_by_role("status")).to_have_text("Team created: each member now confirms.")
+    expect(leader.get_by_role("form", name="Create a team")).to_have_count(0)  # one team per entrant
+
+    member.reload()
+    member.get_by_role("button", name="Confirm membership").click()
+    team = member.get_by_role("listitem").filter(has_text="Team 1")
+    expect(team).to_contain_text(f"{dev_account(FUNDER).address[:6]}…{dev_account(FUNDER).address[-4:]} ✓ confirmed")
+    expect(member.get_by_text("Your team's leader submits for team 1.")).to_be_visible()
+    proposal = member.get_by_role("form", name="Propose a split for team 1")
+    member.get_by_text("Propose another split").click()
+    proposal.get_by_label("Payout split").select_option("leader-half")
+    proposal.get_by_label("Leader's allocation (basis points)").fill("7000, 3000")
+    proposal.get_by_role("button", name="Propose this split").click()
+    expect(team).to_contain_text("approved by 1 of 2")
+    expect(team).to_contain_text("Splitequal shares")  # not in force until the leader approves
+    screenshot(member, "challenge-team-split-proposed")
+
+    leader.reload()
+    leader.get_by_role("button", name="Approve the proposed split").click()
+    expect(leader.get_by_role("listitem").filter(has_text="Team 1")).to_contain_text(
+        "Splithalf equal, half by the leader (70% / 30%)"
+    )
+    screenshot(leader, "challenge-team-split-agreed")
+
+
 # -- what the user is told when something goes wrong ---------------------------------------------
 
 

@@ -35,6 +35,13 @@ export class WrongNetworkError extends DappError {
 const CONTRACT_REASONS = {
   AgreementMismatch: "the agreement changed; reload the page and read it again",
   AlreadyAccepted: "this account already accepted the terms",
+  AlreadyConfirmed: "you already confirmed your membership",
+  AlreadyInTeam: "this account is already in a team for this challenge",
+  InvalidSplit: "the split's basis points must be one per member and sum to 10000",
+  InvalidTeam: "a team has 2 to 8 distinct members, its leader among them once",
+  NotTeamMember: "only the team's members may do that",
+  StaleProposal: "that split proposal was replaced; reload the page",
+  TeamNotConfirmed: "every member must confirm before the team submits",
   DeadlineNotReached: "the deadline has not come yet",
   DeadlinePassed: "the deadline for this has passed",
   NoCashPrize: "an RFP has no prize to award",

@@ -174,42 +174,92 @@ function submitSection(challenge) {
   return section("Submit a solution", form);
 }
 
-function teamsSection(challenge, entry, open) {
-  const me = wallet.address;
-  const items = challenge.teams.map((team) => {
-    const mine = team.members.find((member) => member.address === me);
-    return h(
-      "li",
-      { class: "card" },
-      h("h3", {}, `Team ${team.team_id}`, team.disbanded ? " (disbanded)" : ""),
-      facts([
-        ["Leader", addressLink(team.leader)],
-        ["Split", team.split_rule === "equal" ? "equal" : "half equal, half by the leader"],
-        ["Members", h("ul", {}, team.members.map((member) => h("li", {}, addressLink(member.address), member.confirmed ? " ✓ confirmed" : " (not confirmed)")))],
-        team.proposal && ["Proposed split", `${team.proposal.rule}, approved by ${team.proposal.approved_by.length}`],
-      ]),
-      mine && !mine.confirmed && !team.disbanded
-        ? button("Confirm membership", () => transact("ChallengeTeams", "confirmMembership", [team.team_id], { label: "confirm membership" }))
-        : null,
-      mine && team.proposal && !team.proposal.approved_by.includes(me)
-        ? button("Approve the proposed split", () =>
-            transact("ChallengeTeams", "approveSplit", [team.team_id, team.proposal.nonce], { label: "approve split" }),
-          )
-        : null,
-    );
+/** The split rule and the leader's allocation from a form's two fields; errors are sentences. */
+function readSplit(ruleValue, bpsText, size) {
+  if (ruleValue === "equal") return [SPLIT_RULES.equal, []];
+  const bps = bpsText.split(",").map((text) => Number(text.trim()));
+  if (bps.length !== size || bps.some((value) => !Number.isInteger(value) || value < 0)) {
+    throw new DappError(`Give ${size} whole numbers of basis points, one per member, leader first.`);
+  }
+  if (bps.reduce((sum, value) => sum + value, 0) !== 10000) throw new DappError("The basis points must sum to 10000.");
+  return [SPLIT_RULES["leader-half"], bps];
+}
+
+function splitFields() {
+  const rule = h("select", { name: "rule" }, h("option", { value: "equal" }, "Equal shares"), h("option", { value: "leader-half" }, "Half equal, half as the leader sets"));
+  const bps = h("input", { name: "bps", placeholder: "e.g. 6000, 4000" });
+  return {
+    rule,
+    bps,
+    fields: [field("Payout split", rule), field("Leader's allocation (basis points)", bps, "Half split only: one number per member, leader first, summing to 10000.")],
+  };
+}
+
+function splitText(rule, bps) {
+  return rule === "equal" ? "equal shares" : `half equal, half by the leader (${bps.map((b) => `${b / 100}%`).join(" / ")})`;
+}
+
+function proposeForm(team) {
+  const { rule, bps, fields } = splitFields();
+  const submit = h("button", { type: "submit" }, "Propose this split");
+  const form = h("form", { class: "stack", "aria-label": `Propose a split for team ${team.team_id}` }, ...fields, submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const [ruleIndex, allocation] = readSplit(rule.value, bps.value, team.members.length);
+      await transact("ChallengeTeams", "proposeSplit", [team.team_id, ruleIndex, allocation], { label: "propose split" });
+    }, "Proposed: it applies once every member approves.");
   });
+  return h("details", {}, h("summary", {}, "Propose another split"), form);
+}
+
+function teamCard(team, entry) {
+  const me = wallet.address;
+  const mine = team.members.find((member) => member.address === me);
+  const live = !team.disbanded;
+  const proposal = team.proposal;
+  let confirm = null;
+  if (mine && !mine.confirmed && live) {
+    confirm =
+      entry === "none"
+        ? h("p", { class: "hint" }, "Accept the terms above, then confirm your membership.")
+        : button("Confirm membership", () => transact("ChallengeTeams", "confirmMembership", [team.team_id], { label: "confirm membership" }), "Membership confirmed.");
+  }
+  return h(
+    "li",
+    { class: "card" },
+    h("h3", {}, `Team ${team.team_id}`, team.disbanded ? " (disbanded)" : ""),
+    facts([
+      ["Leader", addressLink(team.leader)],
+      ["Split", splitText(team.split_rule, team.members.map((member) => member.leader_bps ?? 0))],
+      ["Members", h("ul", {}, team.members.map((member) => h("li", {}, addressLink(member.address), member.confirmed ? " ✓ confirmed" : " (not confirmed)")))],
+      proposal && ["Proposed split", `${splitText(proposal.rule, proposal.leader_bps)}, approved by ${proposal.approved_by.length} of ${team.members.length}`],
+    ]),
+    confirm,
+    mine && live && proposal && !proposal.approved_by.includes(me)
+      ? button("Approve the proposed split", () => transact("ChallengeTeams", "approveSplit", [team.team_id, proposal.nonce], { label: "approve split" }), "Approved.")
+      : null,
+    mine && live && mine.confirmed && team.fully_confirmed ? proposeForm(team) : null,
+  );
+}
+
+/** The live team `address` belongs to in this challenge, if any. */
+function teamOf(challenge, address) {
+  return challenge.teams.find((team) => !team.disbanded && team.members.some((member) => member.address === address));
+}
+
+function teamsSection(challenge, entry, open) {
+  const items = challenge.teams.map((team) => teamCard(team, entry));
   let form = null;
-  if (entry === "accepted" && open) {
+  if (entry === "accepted" && open && !teamOf(challenge, wallet.address)) {
     const members = h("input", { name: "members", placeholder: "0x…, 0x…" });
-    const rule = h("select", { name: "rule" }, h("option", { value: "equal" }, "Equal shares"), h("option", { value: "leader-half" }, "Half equal, half as I set"));
-    const bps = h("input", { name: "bps", placeholder: "e.g. 6000, 4000" });
+    const { rule, bps, fields } = splitFields();
     const submit = h("button", { type: "submit" }, "Create team");
     form = h(
       "form",
-      { class: "stack" },
+      { class: "stack", "aria-label": "Create a team" },
       field("Other members", members, "Their addresses, comma-separated; each must accept the terms and confirm."),
-      field("Payout split", rule),
-      field("Leader's allocation (basis points)", bps, "Half split only: one number per member, you first, summing to 10000."),
+      ...fields,
       submit,
     );
     form.addEventListener("submit", (event) => {
@@ -218,16 +268,22 @@ function teamsSection(challenge, entry, open) {
         const others = members.value.split(",").map((text) => text.trim()).filter(Boolean);
         const bad = others.find((address) => !ethers.isAddress(address));
         if (bad) throw new DappError(`"${bad}" is not an address.`);
-        const allocation = rule.value === "leader-half" ? bps.value.split(",").map((text) => Number(text.trim())) : [];
-        if (allocation.some((value) => !Number.isInteger(value) || value < 0)) throw new DappError("Basis points are whole numbers.");
-        await transact("ChallengeTeams", "createTeam", [challenge.challenge_id, [me, ...others].map((a) => ethers.getAddress(a)), SPLIT_RULES[rule.value], allocation], {
+        if (!others.length) throw new DappError("A team needs at least one other member.");
+        const all = [wallet.address, ...others.map((address) => ethers.getAddress(address))];
+        const [ruleIndex, allocation] = readSplit(rule.value, bps.value, all.length);
+        await transact("ChallengeTeams", "createTeam", [challenge.challenge_id, others.map((a) => ethers.getAddress(a)), ruleIndex, allocation], {
           label: "create team",
         });
-      });
+      }, "Team created: each member now confirms.");
     });
   }
   if (!items.length && !form) return null;
-  return section("Teams", items.length ? h("ul", { class: "cards" }, items) : null, form);
+  return section(
+    "Teams",
+    h("p", { class: "hint" }, "A team submits once, through its leader; the prize is split as agreed, and the split changes only when every member approves."),
+    items.length ? h("ul", { class: "cards" }, items) : null,
+    form,
+  );
 }
 
 // -- the seeker: decrypt, verify, award, close ------------------------------------------------
@@ -408,7 +464,12 @@ export async function render(main, { id }) {
     }
     parts.push(await agreementSection(challenge, entry, open));
     if (entry !== "none") parts.push(await roomSection(challenge));
-    if (entry === "accepted" && open) parts.push(submitSection(challenge));
+    const team = teamOf(challenge, me);
+    if (entry === "accepted" && open && team && team.leader !== me) {
+      parts.push(section("Submit a solution", h("p", {}, `Your team's leader submits for team ${team.team_id}.`)));
+    } else if (entry === "accepted" && open) {
+      parts.push(submitSection(challenge));
+    }
     const teams = teamsSection(challenge, entry, open);
     if (teams) parts.push(teams);
   } else if (!me) {
