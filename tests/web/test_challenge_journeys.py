@@ -34,11 +34,12 @@ def connect(page: Page) -> None:
     expect(page.get_by_test_id("account")).to_have_text(re.compile(r"^0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}$"))
 
 
-def submit_challenge_form(page: Page, prizes: str) -> None:
-    """Connect, fill the form of an ideation challenge, and press "Create and fund"."""
+def submit_challenge_form(page: Page, prizes: str, kind: str = "ideation") -> None:
+    """Connect, fill the form of a challenge, and press "Create and fund"."""
     connect(page)
     page.get_by_role("link", name="Post a challenge").click()
     page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Challenge type").select_option(kind)
     page.get_by_label("Description").fill("Find a filter that costs under $1 and lasts a year.")
     page.get_by_label("Prizes").fill(prizes)
     page.get_by_label("Agreement").fill("The winner assigns the IP to the seeker. Others keep theirs.")
@@ -46,9 +47,9 @@ def submit_challenge_form(page: Page, prizes: str) -> None:
     page.get_by_role("button", name="Create and fund").click()
 
 
-def create_challenge(page: Page, *, prizes: str = "1.5") -> int:
-    """Post an ideation challenge through the form; returns its id once its page shows it."""
-    submit_challenge_form(page, prizes)
+def create_challenge(page: Page, *, prizes: str = "1.5", kind: str = "ideation") -> int:
+    """Post a challenge through the form; returns its id once its page shows it."""
+    submit_challenge_form(page, prizes, kind)
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     match = re.search(r"#/challenges/(\d+)$", page.url)
     assert match, page.url
@@ -207,6 +208,23 @@ def test_the_winner_profile_shows_the_award(
     expect(solver_side).to_contain_text("Awards won1: 1.5 ETH")
     expect(seeker.get_by_role("region", name="As a seeker")).not_to_contain_text("Awards won")
     screenshot(seeker, "challenge-winner-profile")
+
+
+def test_a_conditional_submission_refused_by_the_seeker(
+    web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
+) -> None:
+    seeker = open_as(SEEKER)
+    challenge_id = create_challenge(seeker, kind="conditional")
+    solver = open_as(SOLVER)
+    accept_and_submit(solver, challenge_id, solution_file(tmp_path))
+    web.time_travel(8 * DAY)
+    seeker.reload()
+    seeker.get_by_role("button", name="Declare criteria unmet for submission 1").click()
+    expect(seeker.get_by_role("status")).to_have_text("Refused.")
+    expect(seeker.get_by_role("listitem").filter(has_text="Submission 1")).to_contain_text("Statusrefused")
+    solver.reload()
+    expect(solver.get_by_role("region", name="Your entry")).to_contain_text("Refusedcriteria unmet")
+    screenshot(solver, "challenge-refused-solver-view")
 
 
 def test_a_team_forms_and_changes_its_split_only_with_every_member(

@@ -15,6 +15,7 @@ import {
   field,
   fileBytes,
   formatAmount,
+  fromNow,
   h,
   mount,
   section,
@@ -348,6 +349,32 @@ function awardForm(challenge, submission, token) {
   return form;
 }
 
+/** What the seeker may do instead of an award: the rules differ per challenge type. */
+function refusalAction(challenge, submission, token) {
+  const id = challenge.challenge_id;
+  if (challenge.kind === "rfp") {
+    return button(`Select proposal ${submission.arrival}`, () => transact("ChallengeEscrow", "selectProposal", [id, submission.entrant], { label: "select proposal" }), "Proposal selected.");
+  }
+  if (challenge.kind === "conditional") {
+    return button(`Declare criteria unmet for submission ${submission.arrival}`, async () => {
+      const escrow = await wallet.contract("ChallengeEscrow", { readOnly: true });
+      const fee = await escrow.arbitrationFee(id); // the deposit an arbiter's ruling is paid from
+      await wallet.ensureAllowance(token.address, challenge.escrow_address, fee);
+      await transact("ChallengeEscrow", "declareCriteriaUnmet", [id, submission.entrant], {
+        value: token.address === ethers.ZeroAddress ? fee : 0n,
+        label: "declare criteria unmet",
+      });
+    }, challenge.arbiter ? "Refused: the solver may dispute it before the arbiter." : "Refused.");
+  }
+  return h(
+    "p",
+    { class: "hint" },
+    challenge.prior_art_committed
+      ? "An ideation submission can be refused only by revealing the prior art committed at creation: `bounty challenge refuse` does it."
+      : "An ideation submission cannot be refused: award it, or it shares what is left of the prize.",
+  );
+}
+
 async function reviewSection(challenge, token, now) {
   const submissions = await apiAll(`/api/challenges/${challenge.challenge_id}/submissions`);
   const inEvaluation = challenge.state === "open" && now > challenge.submission_deadline && now <= challenge.evaluation_deadline;
@@ -380,6 +407,7 @@ async function reviewSection(challenge, token, now) {
       inEvaluation && challenge.kind !== "rfp" && ["submitted", "selected", "overturned"].includes(submission.status)
         ? awardForm(challenge, submission, token)
         : null,
+      inEvaluation && submission.status === "submitted" ? refusalAction(challenge, submission, token) : null,
     );
   });
   const close = inEvaluation
@@ -458,7 +486,26 @@ export async function render(main, { id }) {
     const entryView = await escrow.getEntry(challenge.challenge_id, me);
     const entry = ENTRY_STATUSES[Number(entryView.status)];
     const owed = entryView.awardOwed;
-    parts.push(section("Your entry", facts([["Status", entry], owed > 0n && ["Yours to withdraw", formatAmount(owed, token)]])));
+    const refusal = challenge.refusals.find((r) => r.entrant === me);
+    parts.push(
+      section(
+        "Your entry",
+        facts([
+          ["Status", entry],
+          owed > 0n && ["Yours to withdraw", formatAmount(owed, token)],
+          refusal && ["Refused", `${refusal.reason.replace("_", " ")} ${fromNow(refusal.refused_at, now)}`],
+        ]),
+        entry === "refused" && challenge.arbiter && now <= refusal?.dispute_deadline
+          ? button("Dispute the refusal", async () => {
+              await wallet.ensureAllowance(token.address, challenge.escrow_address, BigInt(refusal.fee));
+              await transact("ChallengeEscrow", "disputeRefusal", [challenge.challenge_id], {
+                value: token.address === ethers.ZeroAddress ? BigInt(refusal.fee) : 0n,
+                label: "dispute refusal",
+              });
+            }, "Disputed: the arbiter rules within 7 days; if not, the refusal is overturned.")
+          : null,
+      ),
+    );
     if (owed > 0n) {
       parts.push(button("Withdraw award", () => transact("ChallengeEscrow", "withdrawAward", [challenge.challenge_id], { label: "withdraw award" }), "Withdrawn to your wallet."));
     }
