@@ -210,6 +210,29 @@ def test_the_winner_profile_shows_the_award(
     screenshot(seeker, "challenge-winner-profile")
 
 
+def test_the_project_room_opens_to_solvers_who_accepted_the_terms(
+    web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
+) -> None:
+    seeker = open_as(SEEKER)
+    challenge_id = create_challenge(seeker)
+    brief = tmp_path / "lab-data.csv"
+    brief.write_text("sample,turbidity\nA,3.2\n")
+    seeker.get_by_label("Document to share", exact=True).set_input_files(brief)
+    seeker.get_by_role("button", name="Share with solvers").click()
+    expect(seeker.get_by_role("list", name="Room documents")).to_contain_text("lab-data.csv (23 bytes)")
+
+    solver = open_as(SOLVER, path=f"/#/challenges/{challenge_id}")
+    connect(solver)
+    expect(solver.get_by_role("heading", name="Project room")).to_have_count(0)  # not before the terms
+    solver.get_by_role("button", name="Accept the terms").click()
+    solver.get_by_role("button", name="Open the project room").click()
+    link = solver.get_by_role("link", name="lab-data.csv")
+    with solver.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_text() == brief.read_text()
+    screenshot(solver, "challenge-project-room")
+
+
 def test_a_conditional_submission_refused_by_the_seeker(
     web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
 ) -> None:

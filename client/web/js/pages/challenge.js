@@ -118,30 +118,49 @@ async function agreementSection(challenge, entry, open) {
   return section("Agreement", ...children);
 }
 
-async function roomSection(challenge) {
-  const body = h("div", {});
-  const load = button("Open the project room", async () => {
-    await wallet.ensureSignedIn();
-    const room = await api(`/api/challenges/${challenge.challenge_id}/room`);
+function roomSection(challenge, { seeker = false } = {}) {
+  const body = h("div", { "aria-live": "polite" });
+  const path = `/api/challenges/${challenge.challenge_id}/room`;
+  async function show() {
+    await wallet.ensureSignedIn(); // the room is gated by the session and the on-chain acceptance
+    const room = await api(path);
     mount(
       body,
       room.documents.length
         ? h(
             "ul",
-            {},
+            { "aria-label": "Room documents" },
             room.documents.map((document) =>
-              h(
-                "li",
-                {},
-                h("a", { href: `/api/challenges/${challenge.challenge_id}/room/documents/${document.id}`, download: document.filename }, document.filename),
-                ` (${document.size} bytes)`,
-              ),
+              h("li", {}, h("a", { href: `${path}/documents/${document.id}`, download: document.filename }, document.filename), ` (${document.size} bytes)`),
             ),
           )
-        : h("p", {}, "The seeker has not shared any document yet."),
+        : h("p", {}, "No document shared yet."),
     );
-  });
-  return section("Project room", h("p", {}, "Confidential documents the seeker shares with solvers who accepted the terms."), load, body);
+  }
+  let upload = null;
+  if (seeker) {
+    const file = h("input", { type: "file", name: "file", required: true });
+    const submit = h("button", { type: "submit" }, "Share with solvers");
+    upload = h("form", { class: "inline", "aria-label": "Share a document" }, field("Document to share", file, "Only solvers who accepted the terms can read it."), submit);
+    upload.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(submit, async () => {
+        if (!file.files.length) throw new DappError("Choose a document to share.");
+        await wallet.ensureSignedIn();
+        const form = new FormData();
+        form.append("file", file.files[0]);
+        await api(`${path}/documents`, { method: "POST", body: form });
+        await show();
+      }, "Shared in the project room.");
+    });
+  }
+  return section(
+    "Project room",
+    h("p", {}, "Confidential documents the seeker shares with solvers who accepted the terms."),
+    button("Open the project room", show),
+    upload,
+    body,
+  );
 }
 
 function submitSection(challenge) {
@@ -486,6 +505,8 @@ export async function render(main, { id }) {
     const entryView = await escrow.getEntry(challenge.challenge_id, me);
     const entry = ENTRY_STATUSES[Number(entryView.status)];
     const owed = entryView.awardOwed;
+    // After the evaluation an unselected entrant's IP comes back when its licence expires.
+    const licenceEnds = challenge.state === "open" ? 0n : await escrow.licenceExpiry(challenge.challenge_id, me);
     const refusal = challenge.refusals.find((r) => r.entrant === me);
     parts.push(
       section(
@@ -494,6 +515,7 @@ export async function render(main, { id }) {
           ["Status", entry],
           owed > 0n && ["Yours to withdraw", formatAmount(owed, token)],
           refusal && ["Refused", `${refusal.reason.replace("_", " ")} ${fromNow(refusal.refused_at, now)}`],
+          licenceEnds > 0n && ["Your IP", ["the seeker's evaluation licence ends ", timeElement(licenceEnds, now), "; then your IP is yours alone"]],
         ]),
         entry === "refused" && challenge.arbiter && now <= refusal?.dispute_deadline
           ? button("Dispute the refusal", async () => {
@@ -510,7 +532,7 @@ export async function render(main, { id }) {
       parts.push(button("Withdraw award", () => transact("ChallengeEscrow", "withdrawAward", [challenge.challenge_id], { label: "withdraw award" }), "Withdrawn to your wallet."));
     }
     parts.push(await agreementSection(challenge, entry, open));
-    if (entry !== "none") parts.push(await roomSection(challenge));
+    if (entry !== "none") parts.push(roomSection(challenge));
     const team = teamOf(challenge, me);
     if (entry === "accepted" && open && team && team.leader !== me) {
       parts.push(section("Submit a solution", h("p", {}, `Your team's leader submits for team ${team.team_id}.`)));
@@ -522,7 +544,7 @@ export async function render(main, { id }) {
   } else if (!me) {
     parts.push(h("p", { class: "hint" }, "Connect your wallet to enter this challenge or add to its prize."));
   }
-  if (isSeeker) parts.push(await reviewSection(challenge, token, now));
+  if (isSeeker) parts.push(roomSection(challenge, { seeker: true }), await reviewSection(challenge, token, now));
   if (challenge.state === "open" && now > challenge.evaluation_deadline && me) {
     parts.push(
       section(
