@@ -182,6 +182,25 @@ def test_solver_withdraws_the_award(web: WebStack, open_as: OpenAs, screenshot: 
     screenshot(solver, "challenge-4-withdrawn")
 
 
+def test_a_silent_seeker_pays_by_default_after_the_evaluation_deadline(
+    web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
+) -> None:
+    challenge_id = create_challenge(open_as(SEEKER))
+    solver = open_as(SOLVER)
+    accept_and_submit(solver, challenge_id, solution_file(tmp_path))
+    web.time_travel(8 * DAY + 15 * DAY)  # past the evaluation deadline, the seeker silent
+    solver.reload()
+    solver.get_by_role("button", name="Settle the challenge").click()
+    solver.get_by_role("button", name="Claim your share").click()
+    expect(solver.get_by_role("status")).to_have_text("Your share is yours to withdraw.")
+    expect(solver.get_by_role("region", name="Your entry")).to_contain_text("Yours to withdraw1.5 ETH")
+    solver.get_by_role("button", name="Withdraw award").click()
+    expect(solver.get_by_role("status")).to_have_text("Withdrawn to your wallet.")
+    expect(solver.locator(".timeline")).to_contain_text("Share claimed")
+    expect(solver.locator("dl.facts").first).to_contain_text("Paid by default1.5 ETH split among 1 submitter")
+    screenshot(solver, "challenge-settled-by-default")
+
+
 def test_a_signed_in_seeker_sees_a_submission_arrive_live(
     web: WebStack, open_as: OpenAs, screenshot: Screenshot, tmp_path: Path
 ) -> None:

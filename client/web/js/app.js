@@ -105,21 +105,20 @@ function showNotification(event) {
   route(); // what the page shows may have changed
 }
 
+// What each notification says, from its payload's challenge or batch id.
 const NOTIFICATION_TEXTS = {
-  submission_received: "New submission",
-  award_granted: "Award granted",
-  challenge_cancelled: "Challenge cancelled",
-  challenge_settled: "Challenge settled",
-  submission_deadline_near: "Submission deadline near",
-  evaluation_deadline_near: "Evaluation deadline near",
-  voucher_issued: "Voucher issued",
+  submission_received: (id) => `New submission on challenge ${id}`,
+  award_granted: (id) => `Award granted on challenge ${id}`,
+  challenge_cancelled: (id) => `Challenge ${id} cancelled`,
+  challenge_settled: (id) => `Challenge ${id} settled`,
+  submission_deadline_near: (id) => `Submissions to challenge ${id} close soon`,
+  evaluation_deadline_near: (id) => `The evaluation of challenge ${id} ends soon`,
+  voucher_issued: (id) => `Voucher issued for batch ${id}`,
 };
 
 function describeNotification({ kind, payload }) {
-  const text = NOTIFICATION_TEXTS[kind] ?? kind.replaceAll("_", " ");
-  if (payload.challenge_id) return `${text} on challenge ${payload.challenge_id}`;
-  if (payload.batch_id) return `${text} in batch ${payload.batch_id}`;
-  return text;
+  const text = NOTIFICATION_TEXTS[kind];
+  return text ? text(payload.challenge_id ?? payload.batch_id) : kind.replaceAll("_", " ");
 }
 
 window.addEventListener("hashchange", () => {

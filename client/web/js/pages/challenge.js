@@ -477,6 +477,11 @@ export async function render(main, { id }) {
       ["Evaluation licence", `${challenge.licence_days} days`],
       challenge.arbiter && ["Arbiter", addressLink(challenge.arbiter)],
       challenge.metadata_status !== "verified" && ["Metadata", challenge.metadata_status],
+      challenge.outcome && BigInt(challenge.outcome.share_pool ?? 0) > 0n && [
+        "Paid by default",
+        `${formatAmount(challenge.outcome.share_pool, token)} split among ${challenge.outcome.share_count} submitter${challenge.outcome.share_count === 1 ? "" : "s"}`,
+      ],
+      challenge.outcome && BigInt(challenge.outcome.refund_pool ?? 0) > 0n && ["Refunded to contributors", formatAmount(challenge.outcome.refund_pool, token)],
     ]),
     metadata ? section("Description", h("div", { class: "description" }, metadata.description)) : null,
   ];
@@ -528,6 +533,12 @@ export async function render(main, { id }) {
           : null,
       ),
     );
+    const eligible = ["submitted", "selected", "overturned"].includes(entry);
+    if (challenge.outcome && BigInt(challenge.outcome.share_pool ?? 0) > 0n && eligible && !entryView.shareClaimed) {
+      parts.push(
+        button("Claim your share", () => transact("ChallengeEscrow", "claimShare", [challenge.challenge_id, me], { label: "claim share" }), "Your share is yours to withdraw."),
+      );
+    }
     if (owed > 0n) {
       parts.push(button("Withdraw award", () => transact("ChallengeEscrow", "withdrawAward", [challenge.challenge_id], { label: "withdraw award" }), "Withdrawn to your wallet."));
     }
@@ -543,6 +554,16 @@ export async function render(main, { id }) {
     if (teams) parts.push(teams);
   } else if (!me) {
     parts.push(h("p", { class: "hint" }, "Connect your wallet to enter this challenge or add to its prize."));
+  }
+  const myContribution = challenge.contributions.find((c) => c.contributor === me && !c.refunded);
+  if (myContribution && challenge.outcome && BigInt(challenge.outcome.refund_pool ?? 0) > 0n) {
+    parts.push(
+      section(
+        "Refund",
+        h("p", {}, "Part of the prize went unpaid: contributors are refunded pro rata (then withdraw it from your profile)."),
+        button("Claim my refund", () => transact("ChallengeEscrow", "claimRefund", [challenge.challenge_id, me], { label: "claim refund" }), "Refund credited: withdraw it from your profile."),
+      ),
+    );
   }
   if (isSeeker) parts.push(roomSection(challenge, { seeker: true }), await reviewSection(challenge, token, now));
   if (challenge.state === "open" && now > challenge.evaluation_deadline && me) {
