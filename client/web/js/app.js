@@ -126,6 +126,11 @@ window.addEventListener("hashchange", () => {
   route();
   document.getElementById("main").focus({ preventScroll: true });
 });
+// The skip link must not change the hash: the hash is the page's route.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  document.getElementById("main").focus();
+});
 wallet.addEventListener("change", () => {
   drawWallet();
   route();
