@@ -17,13 +17,23 @@ const ROUTES = [
 ];
 
 let rendering = 0;
+let drawn = Promise.resolve();
 
-async function route() {
+/**
+ * Draw the page of the current hash. Draws never overlap (an older one finishing last would
+ * overwrite a newer one): each waits for the one before, and one superseded meanwhile is skipped.
+ */
+function route() {
+  const ticket = ++rendering;
+  drawn = drawn.then(() => (ticket === rendering ? draw(ticket) : undefined));
+  return drawn;
+}
+
+async function draw(ticket) {
   // "#/path?query": the query belongs to the page (search filters), the path picks the page.
   const path = decodeURIComponent(window.location.hash.replace(/^#/, "").split("?")[0]) || "/";
   const main = document.getElementById("main");
   const match = ROUTES.map(([pattern, module]) => [path.match(pattern), module]).find(([found]) => found);
-  const ticket = ++rendering;
   if (!match) {
     mount(main, h("h1", {}, "Not found"), h("p", {}, "No page here. ", h("a", { href: "#/" }, "Browse challenges")));
     return;
