@@ -27,7 +27,11 @@ router = APIRouter(prefix="/api", tags=["micro-tasks"])
     dependencies=[WriteRateLimit],
     responses={
         **UNAUTHORIZED,
-        **errors(s413="The manifest would exceed what the backend loads.", s503="The IPFS node did not answer."),
+        **errors(
+            s400="The body is not JSON.",
+            s413="The manifest would exceed what the backend loads.",
+            s503="The IPFS node did not answer.",
+        ),
         **RATE_LIMITED,
     },
 )
