@@ -20,6 +20,7 @@ def connected(open_as: OpenAs, path: str, **options: object) -> Page:
     page = open_as(0, path=path, **options)  # type: ignore[arg-type]
     page.get_by_role("button", name="Connect wallet").click()
     expect(page.get_by_test_id("account")).to_be_visible()
+    expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")  # drawn for the account
     return page
 
 

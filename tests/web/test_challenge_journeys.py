@@ -32,6 +32,7 @@ def connect(page: Page) -> None:
     """Connect the wallet, as a user does on a first visit (the button asks for accounts)."""
     page.get_by_role("button", name="Connect wallet").click()
     expect(page.get_by_test_id("account")).to_have_text(re.compile(r"^0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}$"))
+    expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")  # drawn for the account
 
 
 def submit_challenge_form(page: Page, prizes: str, kind: str = "ideation") -> None:

@@ -28,6 +28,7 @@ def connect(page: Page) -> Page:
     """Press "Connect wallet" as the user would; the header then shows the account."""
     page.get_by_role("button", name="Connect wallet").click()
     expect(page.get_by_test_id("account")).to_be_visible()
+    expect(page.locator("main")).not_to_have_attribute("aria-busy", "true")  # drawn for the account
     return page
 
 

@@ -25,8 +25,25 @@ let drawn = Promise.resolve();
  */
 function route() {
   const ticket = ++rendering;
-  drawn = drawn.then(() => (ticket === rendering ? draw(ticket) : undefined));
+  const main = document.getElementById("main");
+  main.setAttribute("aria-busy", "true"); // screen readers (and tests) wait for the new content
+  drawn = drawn.then(async () => {
+    if (ticket !== rendering) return;
+    await draw(ticket);
+    if (ticket === rendering) {
+      main.removeAttribute("aria-busy");
+      delete main.dataset.edited;
+    }
+  });
   return drawn;
+}
+
+/**
+ * Draw again after something changed elsewhere (a notification, the wallet), unless the user
+ * is filling in a form on this page: their input matters more than a fresher list.
+ */
+function redrawUnlessEditing() {
+  if (!document.getElementById("main").dataset.edited) route();
 }
 
 async function draw(ticket) {
@@ -112,7 +129,7 @@ function showNotification(event) {
   list.prepend(item);
   while (list.children.length > 5) list.lastElementChild.remove();
   setTimeout(() => item.remove(), 15000);
-  route(); // what the page shows may have changed
+  redrawUnlessEditing(); // what the page shows may have changed
 }
 
 // What each notification says, from its payload's challenge or batch id.
@@ -141,10 +158,14 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
   event.preventDefault();
   document.getElementById("main").focus();
 });
+document.getElementById("main").addEventListener("input", (event) => {
+  if (event.target.closest("form")) document.getElementById("main").dataset.edited = "true";
+});
 wallet.addEventListener("change", () => {
   drawWallet();
-  route();
+  redrawUnlessEditing();
 });
+wallet.addEventListener("session", drawWallet);
 wallet.addEventListener("notification", showNotification);
 
 drawWallet();

@@ -25,8 +25,10 @@ class Wallet extends EventTarget {
     return window.ethereum ?? null;
   }
 
-  #changed() {
-    this.dispatchEvent(new Event("change"));
+  // "change": the account or the chain (pages depend on them); "session": signed in or out
+  // (only the header shows it, and a page must not be redrawn under an action that signs in).
+  #changed(kind = "change") {
+    this.dispatchEvent(new Event(kind));
   }
 
   #subscribe() {
@@ -144,7 +146,7 @@ class Wallet extends EventTarget {
     localStorage.setItem(SESSION_HINT, session.address);
     setStatus(`Signed in as ${session.address}.`);
     this.#listen();
-    this.#changed();
+    this.#changed("session");
   }
 
   /** Sign in first if this account has no session (routes that write need one). */
@@ -156,7 +158,7 @@ class Wallet extends EventTarget {
   async signOut() {
     await api("/api/auth/logout", { method: "POST" }).catch(() => null);
     this.#endSession();
-    this.#changed();
+    this.#changed("session");
   }
 
   #endSession() {
