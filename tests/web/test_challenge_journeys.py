@@ -360,8 +360,8 @@ def test_a_prize_beyond_the_balance_is_insufficient_funds(
     ("prizes", "told"),
     [
         ("", "A cash challenge needs at least one prize"),
-        ("-1", 'Prize "-1" is not an amount of ETH above zero.'),
-        ("one", 'Prize "one" is not an amount of ETH above zero.'),
+        ("-1", "Prize must be above zero."),
+        ("one", 'Prize: "one" is not an amount of ETH (at most 18 decimals).'),
     ],
 )
 def test_a_bad_prize_is_refused_before_any_signature(web: WebStack, open_as: OpenAs, prizes: str, told: str) -> None:

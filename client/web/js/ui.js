@@ -1,6 +1,7 @@
 // Small DOM and formatting helpers shared by every page. Text always goes in as text nodes
 // (never innerHTML): titles, descriptions and addresses come from strangers.
 import { ethers } from "ethers";
+import { DappError } from "./errors.js";
 
 /**
  * Build an element: h("a", { href: "#/", class: "x" }, "text", child).
@@ -59,6 +60,26 @@ export function timeElement(timestamp, now) {
 }
 
 export const ZERO_ADDRESS = ethers.ZeroAddress;
+
+/** An amount typed by a person, in the token's base units (refused unless above zero, or zero when `allowZero`). */
+export function parseAmount(text, token, what, { allowZero = false } = {}) {
+  let amount;
+  try {
+    amount = ethers.parseUnits(text.trim() || "0", token.decimals);
+  } catch {
+    throw new DappError(`${what}: "${text}" is not an amount of ${token.symbol} (at most ${token.decimals} decimals).`);
+  }
+  if (amount < 0n || (amount === 0n && !allowZero)) throw new DappError(`${what} must be above zero.`);
+  return amount;
+}
+
+/** The token a person typed: "ETH" (or nothing) for ETH, else an address (checksummed). */
+export function parseTokenAddress(text, what) {
+  const trimmed = text.trim();
+  if (trimmed === "" || trimmed.toUpperCase() === "ETH") return ethers.ZeroAddress;
+  if (!ethers.isAddress(trimmed)) throw new DappError(`${what}: "${trimmed}" is neither ETH nor a token address.`);
+  return ethers.getAddress(trimmed);
+}
 
 /** An amount in the token's smallest unit shown with its symbol: "1.5 ETH". */
 export function formatAmount(amount, token = { symbol: "ETH", decimals: 18 }) {
@@ -130,6 +151,13 @@ export async function busy(button, action, done) {
     button.disabled = false;
     button.removeAttribute("aria-busy");
   }
+}
+
+/** A button that runs `action` through `busy` (disabled meanwhile, errors shown, `done` said). */
+export function actionButton(label, action, done, attributes = {}) {
+  const element = h("button", { type: "button", ...attributes }, label);
+  element.addEventListener("click", () => busy(element, action, done));
+  return element;
 }
 
 /** A section with a heading, for page structure (headings drive screen-reader navigation). */

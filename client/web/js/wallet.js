@@ -224,17 +224,21 @@ class Wallet extends EventTarget {
     }
   }
 
-  /** {symbol, decimals} of a prize token (ETH for the zero address), cached. */
+  /**
+   * {address, symbol, decimals} of a token (ETH for the zero address), cached. A token that
+   * cannot be read (no wallet to ask, not an ERC-20) is shown in base units, never with
+   * guessed decimals.
+   */
   async token(address) {
     if (!address || address === ethers.ZeroAddress) return { address: ethers.ZeroAddress, symbol: "ETH", decimals: 18 };
     if (!this.#tokens.has(address)) {
-      const erc20 = new ethers.Contract(address, ERC20_ABI, this.provider());
-      const loading = Promise.all([erc20.symbol(), erc20.decimals()]).then(([symbol, decimals]) => ({
-        address,
-        symbol,
-        decimals: Number(decimals),
-      }));
-      this.#tokens.set(address, loading.catch(() => ({ address, symbol: "tokens", decimals: 18 })));
+      const unreadable = { address, symbol: `base units of ${address.slice(0, 8)}…`, decimals: 0 };
+      const loading = (async () => {
+        const erc20 = new ethers.Contract(address, ERC20_ABI, this.provider());
+        const [symbol, decimals] = await Promise.all([erc20.symbol(), erc20.decimals()]);
+        return { address, symbol, decimals: Number(decimals) };
+      })().catch(() => unreadable);
+      this.#tokens.set(address, loading);
     }
     return this.#tokens.get(address);
   }

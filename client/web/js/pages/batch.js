@@ -7,6 +7,7 @@ import { addToIpfs, api, apiAll, getConfig, readFromIpfs } from "../api.js";
 import { refresh, transact } from "../app.js";
 import { ApiError, DappError } from "../errors.js";
 import {
+  actionButton,
   addressLink,
   busy,
   download,
@@ -17,6 +18,7 @@ import {
   formatDuration,
   h,
   mount,
+  parseAmount,
   section,
   setStatus,
   shortAddress,
@@ -36,29 +38,11 @@ const QUALIFICATIONS = ["None", "Allowlist", "Qualifier"]; // the contract's Qua
 // -- shared with the requester and worker pages --------------------------------------------
 
 /** {symbol, decimals} of a batch's token; without a wallet to read an ERC-20, exact base units. */
-export async function tokenOf(address) {
-  try {
-    return await wallet.token(address);
-  } catch {
-    return { address, symbol: `base units of ${address.slice(0, 8)}…`, decimals: 0 };
-  }
-}
 
 export function batchTitle(batch) {
   return batch.title ?? `Batch ${batch.batch_id}`;
 }
 
-/** An amount typed by a person, in the token's base units (refused unless above zero, or zero when `allowZero`). */
-export function parseAmount(text, token, what, { allowZero = false } = {}) {
-  let amount;
-  try {
-    amount = ethers.parseUnits(text.trim() || "0", token.decimals);
-  } catch {
-    throw new DappError(`${what}: "${text}" is not an amount of ${token.symbol} (at most ${token.decimals} decimals).`);
-  }
-  if (amount < 0n || (amount === 0n && !allowZero)) throw new DappError(`${what} must be above zero.`);
-  return amount;
-}
 
 // Task states in chart order, with the colours of the bar and its legend (attributes, so the
 // chart reads right even where the stylesheet does not load; microtasks.css may restyle them).
@@ -161,11 +145,6 @@ function messageDeadline() {
   return backendNow() + MESSAGE_LIFETIME_S;
 }
 
-function button(label, action, done, attributes = {}) {
-  const element = h("button", { type: "button", ...attributes }, label);
-  element.addEventListener("click", () => busy(element, action, done));
-  return element;
-}
 
 /** A task's input as a small definition list (objects) or its JSON (anything else). */
 function taskInput(input) {
@@ -295,7 +274,7 @@ function workerSection(batch, tasks, results, proofInput) {
   const nextOpen = tasks.find((task) => task.status === "open");
   const work = mine.map((task) => submitForm(batch, task));
   if (nextOpen && canWork(batch)) {
-    work.unshift(button("Claim the next open task", () => claimTask(batch, nextOpen.task_index, proofInput)));
+    work.unshift(actionButton("Claim the next open task", () => claimTask(batch, nextOpen.task_index, proofInput)));
   }
   if (myResults.length) {
     work.push(
@@ -411,8 +390,8 @@ function reviewCard(batch, result, task, token) {
   const reason = h("input", { name: "reason", maxlength: 500 });
   const preview = h("div", { class: "answer" }, h("p", { class: "hint" }, "Loading the answer…"));
   answerPreview(result, preview);
-  const approve = button(`Approve task ${result.task_index}`, () => review(batch, result, token, { approved: true, bonusText: bonus.value }));
-  const reject = button(`Reject task ${result.task_index}`, () => review(batch, result, token, { approved: false, reason: reason.value }));
+  const approve = actionButton(`Approve task ${result.task_index}`, () => review(batch, result, token, { approved: true, bonusText: bonus.value }));
+  const reject = actionButton(`Reject task ${result.task_index}`, () => review(batch, result, token, { approved: false, reason: reason.value }));
   return h(
     "article",
     { class: "card review" },
@@ -476,7 +455,7 @@ async function paySection(batch, results, token) {
             "div",
             { class: "inline" },
             field(`Voucher total for ${short} (${token.symbol})`, amount),
-            button(`Sign voucher for ${short}`, () => issueVoucher(batch, worker, token, amount.value)),
+            actionButton(`Sign voucher for ${short}`, () => issueVoucher(batch, worker, token, amount.value)),
           ),
         ),
       );
@@ -515,7 +494,7 @@ async function requesterSections(batch, tasks, results, token, now) {
     ? section(
         "Close the batch",
         h("p", {}, "Work and the grace period are over: closing sends you everything not yet redeemed. Vouchers not redeemed by then become void."),
-        button("Close batch and reclaim the rest", () => transact("MicrotaskEscrow", "closeBatch", [batch.batch_id], { label: "close batch" })),
+        actionButton("Close batch and reclaim the rest", () => transact("MicrotaskEscrow", "closeBatch", [batch.batch_id], { label: "close batch" })),
       )
     : null;
   return [queue, await paySection(batch, results, token), close];
@@ -540,7 +519,7 @@ function taskTable(batch, tasks, proofInput) {
   let shown = 0;
   function showMore() {
     for (const task of tasks.slice(shown, shown + TASKS_SHOWN)) {
-      const action = working && task.status === "open" ? button("Claim", () => claimTask(batch, task.task_index, proofInput), undefined, { "aria-label": `Claim task ${task.task_index}` }) : null;
+      const action = working && task.status === "open" ? actionButton("Claim", () => claimTask(batch, task.task_index, proofInput), undefined, { "aria-label": `Claim task ${task.task_index}` }) : null;
       body.append(
         h(
           "tr",
@@ -590,7 +569,7 @@ export async function render(main, { id }) {
   }
   const verified = batch.manifest_status === "verified";
   const [token, now, tasks, results, description] = await Promise.all([
-    tokenOf(batch.token),
+    wallet.token(batch.token),
     wallet.chainNow(),
     verified ? apiAll(`/api/batches/${batch.batch_id}/tasks`) : [],
     apiAll(`/api/batches/${batch.batch_id}/results`),

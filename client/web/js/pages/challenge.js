@@ -8,6 +8,7 @@ import { deriveChallengeKeyPair } from "../crypto/keys.js";
 import { ApiError, DappError } from "../errors.js";
 import { refresh, transact } from "../app.js";
 import {
+  actionButton,
   addressLink,
   busy,
   download,
@@ -18,6 +19,7 @@ import {
   fromNow,
   h,
   mount,
+  parseAmount,
   section,
   setStatus,
   shortAddress,
@@ -61,11 +63,6 @@ function timeline(events, now) {
   );
 }
 
-function button(label, action, done) {
-  const element = h("button", { type: "button" }, label);
-  element.addEventListener("click", () => busy(element, action, done));
-  return element;
-}
 
 // -- anyone: add to the prize ----------------------------------------------------------------
 
@@ -76,13 +73,7 @@ function fundForm(challenge, token) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(submit, async () => {
-      let value;
-      try {
-        value = ethers.parseUnits(amount.value.trim(), token.decimals);
-      } catch {
-        throw new DappError(`"${amount.value}" is not an amount of ${token.symbol}.`);
-      }
-      if (value <= 0n) throw new DappError("The amount must be above zero.");
+      const value = parseAmount(amount.value, token, "The amount");
       await wallet.ensureAllowance(token.address, challenge.escrow_address, value);
       await transact("ChallengeEscrow", "contribute", [challenge.challenge_id, value], {
         value: token.address === ethers.ZeroAddress ? value : 0n,
@@ -108,7 +99,7 @@ async function agreementSection(challenge, entry, open) {
   ];
   if (entry === "none" && open && matches) {
     children.push(
-      button("Accept the terms", () =>
+      actionButton("Accept the terms", () =>
         transact("ChallengeEscrow", "acceptTerms", [challenge.challenge_id, challenge.agreement_hash], { label: "accept terms" }),
       ),
     );
@@ -157,7 +148,7 @@ function roomSection(challenge, { seeker = false } = {}) {
   return section(
     "Project room",
     h("p", {}, "Confidential documents the seeker shares with solvers who accepted the terms."),
-    button("Open the project room", show),
+    actionButton("Open the project room", show),
     upload,
     body,
   );
@@ -243,7 +234,7 @@ function teamCard(team, entry) {
     confirm =
       entry === "none"
         ? h("p", { class: "hint" }, "Accept the terms above, then confirm your membership.")
-        : button("Confirm membership", () => transact("ChallengeTeams", "confirmMembership", [team.team_id], { label: "confirm membership" }), "Membership confirmed.");
+        : actionButton("Confirm membership", () => transact("ChallengeTeams", "confirmMembership", [team.team_id], { label: "confirm membership" }), "Membership confirmed.");
   }
   return h(
     "li",
@@ -257,7 +248,7 @@ function teamCard(team, entry) {
     ]),
     confirm,
     mine && live && proposal && !proposal.approved_by.includes(me)
-      ? button("Approve the proposed split", () => transact("ChallengeTeams", "approveSplit", [team.team_id, proposal.nonce], { label: "approve split" }), "Approved.")
+      ? actionButton("Approve the proposed split", () => transact("ChallengeTeams", "approveSplit", [team.team_id, proposal.nonce], { label: "approve split" }), "Approved.")
       : null,
     mine && live && mine.confirmed && team.fully_confirmed ? proposeForm(team) : null,
   );
@@ -361,7 +352,7 @@ function awardForm(challenge, submission, token) {
     event.preventDefault();
     busy(submit, async () => {
       const chosen = challenge.slots.find((s) => String(s.slot) === slot.value);
-      const value = amount.value.trim() ? ethers.parseUnits(amount.value.trim(), token.decimals) : BigInt(chosen.remaining);
+      const value = amount.value.trim() ? parseAmount(amount.value, token, "The award") : BigInt(chosen.remaining);
       await transact("ChallengeEscrow", "award", [challenge.challenge_id, submission.entrant, chosen.slot, value], { label: "award" });
     }, "Awarded: the winner can withdraw it now.");
   });
@@ -372,10 +363,10 @@ function awardForm(challenge, submission, token) {
 function refusalAction(challenge, submission, token) {
   const id = challenge.challenge_id;
   if (challenge.kind === "rfp") {
-    return button(`Select proposal ${submission.arrival}`, () => transact("ChallengeEscrow", "selectProposal", [id, submission.entrant], { label: "select proposal" }), "Proposal selected.");
+    return actionButton(`Select proposal ${submission.arrival}`, () => transact("ChallengeEscrow", "selectProposal", [id, submission.entrant], { label: "select proposal" }), "Proposal selected.");
   }
   if (challenge.kind === "conditional") {
-    return button(`Declare criteria unmet for submission ${submission.arrival}`, async () => {
+    return actionButton(`Declare criteria unmet for submission ${submission.arrival}`, async () => {
       const escrow = await wallet.contract("ChallengeEscrow", { readOnly: true });
       const fee = await escrow.arbitrationFee(id); // the deposit an arbiter's ruling is paid from
       await wallet.ensureAllowance(token.address, challenge.escrow_address, fee);
@@ -399,7 +390,7 @@ async function reviewSection(challenge, token, now) {
   const inEvaluation = challenge.state === "open" && now > challenge.submission_deadline && now <= challenge.evaluation_deadline;
   const items = submissions.map((submission) => {
     const output = h("div", { "aria-live": "polite" });
-    const decrypt = button(`Decrypt submission ${submission.arrival}`, async () => {
+    const decrypt = actionButton(`Decrypt submission ${submission.arrival}`, async () => {
       const keys = await challengeKeys(challenge);
       const config = await getConfig();
       setStatus("Fetching and decrypting the submission…");
@@ -430,7 +421,7 @@ async function reviewSection(challenge, token, now) {
     );
   });
   const close = inEvaluation
-    ? button("Close the evaluation", () => transact("ChallengeEscrow", "closeEvaluation", [challenge.challenge_id], { label: "close evaluation" }))
+    ? actionButton("Close the evaluation", () => transact("ChallengeEscrow", "closeEvaluation", [challenge.challenge_id], { label: "close evaluation" }))
     : null;
   return section(
     "Review submissions",
@@ -523,7 +514,7 @@ export async function render(main, { id }) {
           licenceEnds > 0n && ["Your IP", ["the seeker's evaluation licence ends ", timeElement(licenceEnds, now), "; then your IP is yours alone"]],
         ]),
         entry === "refused" && challenge.arbiter && now <= refusal?.dispute_deadline
-          ? button("Dispute the refusal", async () => {
+          ? actionButton("Dispute the refusal", async () => {
               await wallet.ensureAllowance(token.address, challenge.escrow_address, BigInt(refusal.fee));
               await transact("ChallengeEscrow", "disputeRefusal", [challenge.challenge_id], {
                 value: token.address === ethers.ZeroAddress ? BigInt(refusal.fee) : 0n,
@@ -536,11 +527,11 @@ export async function render(main, { id }) {
     const eligible = ["submitted", "selected", "overturned"].includes(entry);
     if (challenge.outcome && BigInt(challenge.outcome.share_pool ?? 0) > 0n && eligible && !entryView.shareClaimed) {
       parts.push(
-        button("Claim your share", () => transact("ChallengeEscrow", "claimShare", [challenge.challenge_id, me], { label: "claim share" }), "Your share is yours to withdraw."),
+        actionButton("Claim your share", () => transact("ChallengeEscrow", "claimShare", [challenge.challenge_id, me], { label: "claim share" }), "Your share is yours to withdraw."),
       );
     }
     if (owed > 0n) {
-      parts.push(button("Withdraw award", () => transact("ChallengeEscrow", "withdrawAward", [challenge.challenge_id], { label: "withdraw award" }), "Withdrawn to your wallet."));
+      parts.push(actionButton("Withdraw award", () => transact("ChallengeEscrow", "withdrawAward", [challenge.challenge_id], { label: "withdraw award" }), "Withdrawn to your wallet."));
     }
     parts.push(await agreementSection(challenge, entry, open));
     if (entry !== "none") parts.push(roomSection(challenge));
@@ -561,7 +552,7 @@ export async function render(main, { id }) {
       section(
         "Refund",
         h("p", {}, "Part of the prize went unpaid: contributors are refunded pro rata (then withdraw it from your profile)."),
-        button("Claim my refund", () => transact("ChallengeEscrow", "claimRefund", [challenge.challenge_id, me], { label: "claim refund" }), "Refund credited: withdraw it from your profile."),
+        actionButton("Claim my refund", () => transact("ChallengeEscrow", "claimRefund", [challenge.challenge_id, me], { label: "claim refund" }), "Refund credited: withdraw it from your profile."),
       ),
     );
   }
@@ -571,7 +562,7 @@ export async function render(main, { id }) {
       section(
         "Settle",
         h("p", {}, "The evaluation deadline passed: anyone may settle. What was not awarded is split among the submitters."),
-        button("Settle the challenge", () => transact("ChallengeEscrow", "settle", [challenge.challenge_id], { label: "settle" })),
+        actionButton("Settle the challenge", () => transact("ChallengeEscrow", "settle", [challenge.challenge_id], { label: "settle" })),
       ),
     );
   }

@@ -4,7 +4,7 @@ import { ethers } from "ethers";
 import { addToIpfs, api, getConfig } from "../api.js";
 import { deriveChallengeKeyPair } from "../crypto/keys.js";
 import { DappError } from "../errors.js";
-import { busy, field, h, mount, setStatus } from "../ui.js";
+import { busy, field, h, mount, parseAmount, parseTokenAddress, setStatus } from "../ui.js";
 import { wallet } from "../wallet.js";
 
 const KINDS = ["ideation", "conditional", "rfp"]; // the contract's ChallengeType order
@@ -20,22 +20,12 @@ function input(name, attributes = {}) {
 async function readForm(form) {
   const data = Object.fromEntries(new FormData(form));
   const kind = data.kind;
-  const tokenAddress = data.token.trim() === "" || data.token.trim().toUpperCase() === "ETH" ? ethers.ZeroAddress : data.token.trim();
-  if (!ethers.isAddress(tokenAddress)) throw new DappError(`Prize token: "${data.token}" is neither ETH nor a token address.`);
-  const token = await wallet.token(ethers.getAddress(tokenAddress));
+  const token = await wallet.token(parseTokenAddress(data.token, "Prize token"));
   const prizeTexts = data.prizes.split(",").map((text) => text.trim()).filter(Boolean);
   if (kind === "rfp" && prizeTexts.length) throw new DappError("An RFP has no cash prize: leave the prizes empty.");
   if (kind !== "rfp" && !prizeTexts.length) throw new DappError("A cash challenge needs at least one prize, e.g. 1.5");
   if (prizeTexts.length > 16) throw new DappError("At most 16 prizes.");
-  const slots = prizeTexts.map((text) => {
-    try {
-      const amount = ethers.parseUnits(text, token.decimals);
-      if (amount <= 0n) throw new Error();
-      return amount;
-    } catch {
-      throw new DappError(`Prize "${text}" is not an amount of ${token.symbol} above zero.`);
-    }
-  });
+  const slots = prizeTexts.map((text) => parseAmount(text, token, "Prize"));
   const submissionDays = Number(data.submission_days);
   const evaluationDays = Number(data.evaluation_days);
   if (!(submissionDays > 0) || !(evaluationDays > 0)) throw new DappError("Both periods must be more than zero days.");

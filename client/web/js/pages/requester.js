@@ -4,9 +4,9 @@
 import { ethers } from "ethers";
 import { api, apiAll, getConfig, waitForIndexer } from "../api.js";
 import { DappError } from "../errors.js";
-import { busy, field, formatAmount, formatDuration, h, mount, section, setStatus, timeElement } from "../ui.js";
+import { busy, field, formatAmount, formatDuration, h, mount, parseAmount, parseTokenAddress, section, setStatus, timeElement } from "../ui.js";
 import { wallet } from "../wallet.js";
-import { batchTitle, parseAmount, progressMeter, tokenOf } from "./batch.js";
+import { batchTitle, progressMeter } from "./batch.js";
 
 const MAX_TASKS = 10_000; // backend/schemas/manifests.py MAX_TASKS
 const MAX_CSV_BYTES = 16 * 1024 * 1024;
@@ -132,10 +132,7 @@ async function readForm(form, parsed) {
   const data = Object.fromEntries(new FormData(form));
   if (!data.title.trim()) throw new DappError("Give the batch a title.");
   if (!parsed) throw new DappError("Choose a CSV file with the tasks (first row: column names; then one row per task).");
-  const tokenText = data.token.trim();
-  const tokenAddress = tokenText === "" || tokenText.toUpperCase() === "ETH" ? ethers.ZeroAddress : tokenText;
-  if (!ethers.isAddress(tokenAddress)) throw new DappError(`Payment token: "${tokenText}" is neither ETH nor a token address.`);
-  const token = await wallet.token(ethers.getAddress(tokenAddress));
+  const token = await wallet.token(parseTokenAddress(data.token, "Payment token"));
   const reward = parseAmount(data.reward, token, "The reward per task");
   const bonusPool = parseAmount(data.bonus_pool, token, "The bonus pool", { allowZero: true });
   const total = reward * BigInt(parsed.tasks.length) + bonusPool;
@@ -255,8 +252,7 @@ function createForm() {
     const data = Object.fromEntries(new FormData(form));
     try {
       if (!parsed || !data.reward.trim()) throw new Error();
-      const tokenText = data.token.trim();
-      const token = await wallet.token(tokenText === "" || tokenText.toUpperCase() === "ETH" ? ethers.ZeroAddress : ethers.getAddress(tokenText));
+      const token = await wallet.token(parseTokenAddress(data.token, "Payment token"));
       const reward = ethers.parseUnits(data.reward.trim(), token.decimals);
       const bonus = ethers.parseUnits(data.bonus_pool.trim() || "0", token.decimals);
       const total = reward * BigInt(parsed.tasks.length) + bonus;
@@ -297,7 +293,7 @@ function createForm() {
 // -- the requester's batches -----------------------------------------------------------------
 
 async function batchCard(batch, now) {
-  const [detail, token] = await Promise.all([api(`/api/batches/${batch.batch_id}`), tokenOf(batch.token)]);
+  const [detail, token] = await Promise.all([api(`/api/batches/${batch.batch_id}`), wallet.token(batch.token)]);
   const pending = detail.progress.results_pending;
   return h(
     "li",

@@ -4,9 +4,9 @@ import { ethers } from "ethers";
 import { api, apiAll } from "../api.js";
 import { transact } from "../app.js";
 import { DappError } from "../errors.js";
-import { busy, facts, field, formatAmount, h, mount, section, setStatus, timeElement } from "../ui.js";
+import { busy, facts, field, formatAmount, h, mount, parseAmount, parseTokenAddress, section, setStatus, timeElement } from "../ui.js";
 import { wallet } from "../wallet.js";
-import { backendNow, batchTitle, parseAmount, tokenOf } from "./batch.js";
+import { backendNow, batchTitle } from "./batch.js";
 
 const PAGE = 20;
 // "My work" reads each batch's results and tasks (the API has no per-worker list): the newest
@@ -20,14 +20,12 @@ async function readFilters(params) {
   const filters = { state: params.get("state") ?? "open", token: params.get("token") ?? "", min_reward: params.get("min_reward") ?? "" };
   const query = { state: filters.state || undefined };
   if (filters.token) {
-    const address = filters.token.toUpperCase() === "ETH" ? ethers.ZeroAddress : filters.token;
-    if (!ethers.isAddress(address)) throw new DappError(`Token: "${filters.token}" is neither ETH nor a token address.`);
-    query.token = ethers.getAddress(address);
+    query.token = parseTokenAddress(filters.token, "Token");
   }
   if (filters.min_reward) {
     // Rewards compare in base units, which only mean something for one token.
     if (!query.token) throw new DappError("Choose a token to filter by reward (amounts differ per token).");
-    query.min_reward = parseAmount(filters.min_reward, await tokenOf(query.token), "The minimum reward", { allowZero: true }).toString();
+    query.min_reward = parseAmount(filters.min_reward, await wallet.token(query.token), "The minimum reward", { allowZero: true }).toString();
   }
   return { filters, query };
 }
@@ -54,7 +52,7 @@ function filterForm(filters) {
 }
 
 async function batchCard(batch, now) {
-  const token = await tokenOf(batch.token);
+  const token = await wallet.token(batch.token);
   const working = batch.state === "open" && now < batch.expiry;
   return h(
     "li",
@@ -165,7 +163,7 @@ async function vouchersSection(vouchers) {
   if (!vouchers.length) {
     return section("Vouchers", h("p", {}, "No vouchers yet: requesters sign you one when they approve your work."));
   }
-  const tokens = new Map(await Promise.all([...new Set(vouchers.map((voucher) => voucher.token))].map(async (address) => [address, await tokenOf(address)])));
+  const tokens = new Map(await Promise.all([...new Set(vouchers.map((voucher) => voucher.token))].map(async (address) => [address, await wallet.token(address)])));
   const batches = await Promise.all(vouchers.map((voucher) => api(`/api/batches/${voucher.batch_id}`)));
   const rows = vouchers.map((voucher, index) => {
     const token = tokens.get(voucher.token);
